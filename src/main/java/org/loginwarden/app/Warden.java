@@ -1,0 +1,300 @@
+package org.loginwarden.app;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.loginwarden.account.AccountException;
+import org.loginwarden.account.AccountLocker;
+import org.loginwarden.audit.AuditLog;
+import org.loginwarden.config.Config;
+import org.loginwarden.core.Action;
+import org.loginwarden.core.AuditRecord;
+import org.loginwarden.core.Decider;
+import org.loginwarden.core.Decision;
+import org.loginwarden.core.Policy;
+import org.loginwarden.core.Presence;
+import org.loginwarden.core.SavedAccount;
+import org.loginwarden.core.Session;
+import org.loginwarden.core.SessionKey;
+import org.loginwarden.core.UserState;
+import org.loginwarden.pam.PamEnvironment;
+import org.loginwarden.proc.ProcessInfo;
+import org.loginwarden.proc.SessionTerminator;
+import org.loginwarden.store.StateStore;
+import org.loginwarden.store.StoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The use cases. Each runs the same steps: read under the user's lock, decide (pure), write,
+ * mirror a lock into the account database, unlock; then audit, log one line, and end
+ * sessions. Ending comes after the lock is released, so that the ended session's own
+ * close_session hook cannot wait on us and nobody queues behind a grace period.
+ */
+public final class Warden {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Warden.class);
+
+  /**
+   * How long an open waits for a recorded session that is between states (its [priv] sshd
+   * runs without a live user-side process: just opening, or closing with a slow close hook)
+   * to settle, so that a script's back-to-back logins do not count as concurrent.
+   */
+  static final Duration SETTLE_LIMIT = Duration.ofSeconds(3);
+
+  /** The answer for PAM: let the login go on or not, and a line for the client (or null). */
+  public record Verdict(boolean allow, String message) {
+    static final Verdict ALLOW = new Verdict(true, null);
+  }
+
+  /** One user as {@code status} shows it. */
+  public record UserStatus(UserState state, Map<SessionKey, Presence> presence,
+      List<Instant> recentViolations, Policy policy) {}
+
+  private final Config config;
+  private final StateStore store;
+  private final SessionTerminator terminator;
+  private final AccountLocker locker;
+  private final AuditLog audit;
+  private final GroupResolver groups;
+  private final SessionEnding ending;
+  private final Clock clock;
+  private final Decider decider = new Decider();
+
+  public Warden(Config config, StateStore store, SessionTerminator terminator,
+      AccountLocker locker, AuditLog audit, GroupResolver groups, SessionEnding ending,
+      Clock clock) {
+    this.config = config;
+    this.store = store;
+    this.terminator = terminator;
+    this.locker = locker;
+    this.audit = audit;
+    this.groups = groups;
+    this.ending = ending;
+    this.clock = clock;
+  }
+
+  /** open_session: count the login, refuse and end sessions over the limit. */
+  public Verdict open(PamEnvironment env, ProcessInfo priv) throws StoreException {
+    String user = env.user();
+    Session incoming = new Session(priv.pid(), priv.startTime(), priv.auditSession(),
+        env.service(), env.remoteHost(), env.remotePort(), env.tty(), env.authMethod(),
+        env.authKey(), clock.instant(), null);
+    List<String> userGroups = groupsOf(user);
+    if (config.isExempt(user, userGroups)) {
+      record(List.of(new AuditRecord("open", user, incoming, "exempt",
+          AuditRecord.BY_LOGINWARDEN, false)));
+      return Verdict.ALLOW;
+    }
+    Policy policy = config.policyFor(user, userGroups);
+    awaitSettled(user);
+    Decision d = transact(user,
+        state -> decider.open(state, incoming, presenceOf(state), policy, clock.instant()));
+    return new Verdict(d.allow(), d.message());
+  }
+
+  /** close_session: forget the session. */
+  public Verdict close(PamEnvironment env, ProcessInfo priv) throws StoreException {
+    String user = env.user();
+    SessionKey key = new SessionKey(priv.pid(), priv.startTime());
+    // Sessions never recorded (exempt, refused, other services) need no lock at all.
+    if (store.peek(user).sessions().stream().noneMatch(s -> s.key().equals(key))) {
+      return Verdict.ALLOW;
+    }
+    transact(user, state -> decider.close(state, key, clock.instant()));
+    return Verdict.ALLOW;
+  }
+
+  /** account: refuse a locked user, whichever way they authenticated. */
+  public Verdict account(PamEnvironment env) throws StoreException {
+    String user = env.user();
+    if (store.peek(user).lock() == null || config.isExempt(user, groupsOf(user))) {
+      return Verdict.ALLOW;
+    }
+    Policy policy = config.policyFor(user, groupsOf(user));
+    Decision d = transact(user, state -> decider.account(state, policy, clock.instant()));
+    return new Verdict(d.allow(), d.message());
+  }
+
+  /** Ends all of a user's sessions now. Returns a line for the admin. */
+  public String kick(String user, String by) throws StoreException {
+    return transact(user, state -> decider.kick(state, presenceOf(state), by, clock.instant()))
+        .message();
+  }
+
+  /** Locks an account until unlocked. */
+  public String lock(String user, String by) throws StoreException {
+    return transact(user, state -> decider.lock(state, by, clock.instant())).message();
+  }
+
+  /** Lifts a lock, restores the account database, clears violations. */
+  public String unlock(String user, String by) throws StoreException {
+    return transact(user, state -> decider.unlock(state, by, clock.instant())).message();
+  }
+
+  /** What status shows of one user: read without the lock, nothing written. */
+  public UserStatus status(String user) throws StoreException {
+    UserState raw = store.peek(user);
+    Map<SessionKey, Presence> presence = presenceOf(raw);
+    Instant now = clock.instant();
+    UserState state = decider.refresh(raw, presence, now).next();
+    Policy policy = config.policyFor(user, groupsOrNone(user));
+    return new UserStatus(state, presence,
+        Decider.recentViolations(state.violations(), policy.violationWindow(), now), policy);
+  }
+
+  /** Every user the store holds anything for. */
+  public List<String> users() throws StoreException {
+    return store.users();
+  }
+
+  /** Records loginwarden's own failure in the audit trail and the log. */
+  public void reportError(String user, Session session, String reason) {
+    record(List.of(new AuditRecord("error", user, session, reason, AuditRecord.BY_LOGINWARDEN,
+        false)));
+  }
+
+  private Decision transact(String user, Function<UserState, Decision> decide)
+      throws StoreException {
+    Decision d;
+    List<AuditRecord> problems = new ArrayList<>();
+    try (StateStore.Transaction tx = store.begin(user)) {
+      d = decide.apply(tx.state());
+      UserState next = d.next();
+      if (d.has(Action.LockAccount.class)) {
+        // Save what the account database holds before changing it: a crash in between
+        // then leaves a record from which unlock restores the same values.
+        SavedAccount saved = null;
+        try {
+          saved = locker.read(user);
+        } catch (AccountException e) {
+          problems.add(problem(user, e.getMessage()));
+        }
+        if (saved != null) {
+          next = next.withLock(next.lock().withSaved(saved));
+        }
+        tx.write(next);
+        if (saved != null) {
+          try {
+            locker.lock(user);
+          } catch (AccountException e) {
+            problems.add(problem(user, e.getMessage()));
+          }
+        }
+      } else {
+        tx.write(next);
+      }
+      for (Action a : d.actions()) {
+        if (a instanceof Action.RestoreAccount r) {
+          try {
+            locker.restore(user, r.saved());
+          } catch (AccountException e) {
+            problems.add(problem(user, e.getMessage()));
+          }
+        }
+      }
+    }
+    List<AuditRecord> all = new ArrayList<>(d.audit());
+    all.addAll(problems);
+    record(all);
+
+    List<Session> toEnd = new ArrayList<>();
+    Session refused = null;
+    for (Action a : d.actions()) {
+      if (a instanceof Action.EndSessions e) {
+        toEnd.addAll(e.sessions());
+      } else if (a instanceof Action.EndConnection c) {
+        refused = c.refused();
+      }
+    }
+    if (!toEnd.isEmpty() || refused != null) {
+      ending.end(toEnd, refused);
+    }
+    return d;
+  }
+
+  private static AuditRecord problem(String user, String reason) {
+    return new AuditRecord("error", user, null, reason, AuditRecord.BY_LOGINWARDEN, false);
+  }
+
+  /** Waits, bounded, until no recorded session of the user is between opening and running. */
+  private void awaitSettled(String user) {
+    long until = System.nanoTime() + SETTLE_LIMIT.toNanos();
+    try {
+      while (presenceOf(store.peek(user)).containsValue(Presence.SETTLING)
+          && System.nanoTime() - until < 0) {
+        Thread.sleep(25);
+      }
+    } catch (StoreException e) {
+      // The locked read that follows reports it.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private Map<SessionKey, Presence> presenceOf(UserState state) {
+    Map<SessionKey, Presence> out = new HashMap<>();
+    for (Session s : state.sessions()) {
+      out.put(s.key(), terminator.presence(s));
+    }
+    return out;
+  }
+
+  private List<String> groupsOf(String user) {
+    if (!config.needsGroups()) {
+      return List.of();
+    }
+    try {
+      return groups.groupsOf(user);
+    } catch (IOException e) {
+      // Not exempt and no group limits: the safe reading when groups cannot be known.
+      LOG.warn("cannot resolve groups of {}: {}", user, e.getMessage());
+      return List.of();
+    }
+  }
+
+  private List<String> groupsOrNone(String user) {
+    return groupsOf(user);
+  }
+
+  /** Writes each record to the audit trail and one human line per decision to the log. */
+  private void record(List<AuditRecord> records) {
+    if (records.isEmpty()) {
+      return;
+    }
+    StringBuilder line = new StringBuilder();
+    for (AuditRecord r : records) {
+      try {
+        audit.write(r);
+      } catch (IOException e) {
+        // An audit failure does not change a decision already stored; it is logged loudly.
+        LOG.error("cannot write audit log {}: {}", audit.file(), e.getMessage());
+      }
+      if (line.length() > 0) {
+        line.append("; ");
+      }
+      line.append(r.event()).append(' ').append(r.user());
+      if (r.session() != null) {
+        line.append(" pid ").append(r.session().pid());
+        if (r.session().remoteHost() != null) {
+          line.append(" from ").append(r.session().remoteHost());
+        }
+      }
+      line.append(": ").append(r.reason());
+      if (r.dryRun()) {
+        line.append(" (dry run)");
+      }
+    }
+    if (records.stream().anyMatch(r -> r.event().equals("error"))) {
+      LOG.error("{}", line);
+    } else {
+      LOG.info("{}", line);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package org.loginwarden.audit;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Set;
+import org.loginwarden.core.AuditRecord;
+import org.loginwarden.core.Session;
+
+/**
+ * The audit trail: one JSON object per line. Jackson writes every value, so a hostile user
+ * name or host cannot forge a line. Each line is one append-mode write(2), so concurrent hooks
+ * never interleave within a line.
+ */
+public final class AuditLog {
+
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final int MAX_FIELD = 4096;
+
+  private final Path file;
+  private final String host;
+  private final Clock clock;
+
+  public AuditLog(Path file, String host, Clock clock) {
+    this.file = file;
+    this.host = host;
+    this.clock = clock;
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** Appends one record. */
+  public void write(AuditRecord r) throws IOException {
+    append(line(r, clock.instant()));
+  }
+
+  byte[] line(AuditRecord r, Instant time) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("time", time.toString());
+      g.writeStringField("host", host);
+      g.writeStringField("event", r.event());
+      g.writeStringField("user", clip(r.user()));
+      Session s = r.session();
+      if (s != null) {
+        g.writeStringField("service", clip(s.service()));
+        g.writeStringField("rhost", clip(s.remoteHost()));
+        if (s.remotePort() > 0) {
+          g.writeNumberField("rport", s.remotePort());
+        }
+        g.writeStringField("tty", clip(s.tty()));
+        g.writeNumberField("pid", s.pid());
+        if (s.hasAuditSession()) {
+          g.writeNumberField("auditSession", s.auditSession());
+        }
+        g.writeStringField("authMethod", clip(s.authMethod()));
+        g.writeStringField("authKey", clip(s.authKey()));
+        g.writeStringField("opened", s.opened().toString());
+      }
+      g.writeStringField("reason", clip(r.reason()));
+      g.writeStringField("by", clip(r.by()));
+      if (r.dryRun()) {
+        g.writeBooleanField("dryRun", true);
+      }
+      g.writeEndObject();
+    }
+    out.write('\n');
+    return out.toByteArray();
+  }
+
+  private void append(byte[] line) throws IOException {
+    Path dir = file.getParent();
+    if (dir != null && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectories(dir,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+      ByteBuffer buf = ByteBuffer.wrap(line);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+    }
+  }
+
+  private static String clip(String s) {
+    return s == null || s.length() <= MAX_FIELD ? s : s.substring(0, MAX_FIELD) + "...";
+  }
+}

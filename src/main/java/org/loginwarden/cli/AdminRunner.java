@@ -1,0 +1,114 @@
+package org.loginwarden.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.loginwarden.app.Warden;
+import org.loginwarden.config.ConfigException;
+import org.loginwarden.store.StoreException;
+import org.loginwarden.store.UserNames;
+
+/** The admin commands: check the name, run the use case, print one line or the status. */
+final class AdminRunner {
+
+  private final Wiring wiring;
+  private final Main.Io io;
+
+  AdminRunner(Wiring wiring, Main.Io io) {
+    this.wiring = wiring;
+    this.io = io;
+  }
+
+  ExitCode kick(String user) {
+    if (user.equals("root")) {
+      throw new Failure(ExitCode.USAGE, "cannot kick root: loginwarden never ends root's sessions");
+    }
+    return act("kick " + user, user, w -> w.kick(user, admin()));
+  }
+
+  ExitCode lock(String user) {
+    if (user.equals("root")) {
+      throw new Failure(ExitCode.USAGE, "cannot lock root: loginwarden never locks out root");
+    }
+    return act("lock " + user, user, w -> w.lock(user, admin()));
+  }
+
+  ExitCode unlock(String user) {
+    return act("unlock " + user, user, w -> w.unlock(user, admin()));
+  }
+
+  ExitCode status(String user, boolean json, boolean noLegend) {
+    if (user != null) {
+      checkName(user);
+    }
+    try {
+      // As root, a first status on a fresh machine creates the empty store.
+      Warden w = wiring.adminWarden(true);
+      List<Warden.UserStatus> rows = new ArrayList<>();
+      for (String u : user != null ? List.of(user) : w.users()) {
+        rows.add(w.status(u));
+      }
+      StatusView view = new StatusView(rows);
+      io.out().print(json ? view.json() : view.table(!noLegend));
+      io.out().flush();
+      return ExitCode.OK;
+    } catch (ConfigException e) {
+      throw new Failure(ExitCode.CONFIG, "cannot read configuration: " + e.getMessage());
+    } catch (StoreException e) {
+      throw new Failure(ExitCode.STATE, "cannot read state: " + e.getMessage());
+    }
+  }
+
+  private interface UseCase {
+    String run(Warden w) throws StoreException;
+  }
+
+  private ExitCode act(String what, String user, UseCase useCase) {
+    checkName(user);
+    try {
+      io.out().println(useCase.run(wiring.adminWarden(true)));
+      return ExitCode.OK;
+    } catch (ConfigException e) {
+      throw new Failure(ExitCode.CONFIG, "cannot read configuration: " + e.getMessage());
+    } catch (StoreException e) {
+      throw new Failure(ExitCode.STATE, "cannot " + what + ": " + e.getMessage());
+    }
+  }
+
+  private static void checkName(String user) {
+    String problem = UserNames.problem(user);
+    if (problem != null) {
+      throw new Failure(ExitCode.USAGE, "cannot use '" + printable(user) + "': " + problem);
+    }
+  }
+
+  private static String printable(String s) {
+    StringBuilder b = new StringBuilder();
+    s.codePoints().limit(64).forEach(c -> {
+      if (c < 0x20 || c == 0x7f) {
+        b.append(String.format("\\x%02x", c));
+      } else {
+        b.appendCodePoint(c);
+      }
+    });
+    return b.toString();
+  }
+
+  /**
+   * Who ran the command, for the audit trail: root, and the login it came from through sudo
+   * or su (the audit login uid, which a user cannot change).
+   */
+  private static String admin() {
+    String me = System.getProperty("user.name", "root");
+    try {
+      long loginUid = Long.parseLong(Files.readString(Path.of("/proc/self/loginuid")).strip());
+      if (loginUid != 4294967295L && loginUid != 0) {
+        return me + " (login uid " + loginUid + ")";
+      }
+    } catch (java.io.IOException | NumberFormatException e) {
+      // No audit login uid: root is all we know.
+    }
+    return me;
+  }
+}

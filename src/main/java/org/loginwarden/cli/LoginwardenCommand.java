@@ -1,0 +1,153 @@
+package org.loginwarden.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.loginwarden.app.DetachedEnding;
+import org.loginwarden.app.ImmediateEnding;
+import org.loginwarden.core.Durations;
+import org.loginwarden.core.Session;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** The command-line surface. Classes here parse and delegate; the work is elsewhere. */
+@Command(name = "loginwarden", mixinStandardHelpOptions = true,
+    versionProvider = LoginwardenCommand.Version.class,
+    description = "One SSH login per user: counts every kind of session, ends both on a second"
+        + " login, locks after repeated violations.",
+    exitCodeListHeading = "%nExit codes:%n",
+    subcommands = {LoginwardenCommand.Pam.class, LoginwardenCommand.Status.class,
+        LoginwardenCommand.Lock.class, LoginwardenCommand.Unlock.class,
+        LoginwardenCommand.Kick.class, LoginwardenCommand.EndSessions.class})
+final class LoginwardenCommand {
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Configuration file (default: /etc/security/loginwarden.conf; missing "
+          + "means built-in defaults).")
+  Path config;
+
+  final Main.Io io;
+  private Wiring wiring;
+
+  LoginwardenCommand(Main.Io io) {
+    this.io = io;
+  }
+
+  Wiring wiring() {
+    if (wiring == null) {
+      wiring = new Wiring(config);
+    }
+    return wiring;
+  }
+
+  static final class Version implements picocli.CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = LoginwardenCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"loginwarden " + (v == null ? "(development build)" : v)};
+    }
+  }
+
+  @Command(name = "pam", mixinStandardHelpOptions = true,
+      description = "The pam_exec entry point: reads PAM_TYPE, PAM_USER, PAM_SERVICE, PAM_RHOST,"
+          + " PAM_TTY, SSH_CONNECTION and SSH_AUTH_INFO_0. Exit 0 lets PAM go on.")
+  static final class Pam implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("run pam");
+      return new PamRunner(top.wiring(), top.io.out(), top.io.err()).run().code;
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = "Live sessions, recent violations and locks, per user.")
+  static final class Status implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Parameters(arity = "0..1", paramLabel = "USER", description = "Only this user.")
+    String user;
+
+    @Option(names = "--json", description = "JSON for scripts (no legend).")
+    boolean json;
+
+    @Option(names = "--no-legend", description = "No header and no footer.")
+    boolean noLegend;
+
+    @Override
+    public Integer call() throws Exception {
+      Main.requireRoot("read status");
+      return new AdminRunner(top.wiring(), top.io).status(user, json, noLegend).code;
+    }
+  }
+
+  @Command(name = "lock", mixinStandardHelpOptions = true,
+      description = "Lock an account until unlocked (same mechanism as a violation lock). "
+          + "Does not end live sessions: use kick.")
+  static final class Lock implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Parameters(paramLabel = "USER") String user;
+
+    @Override
+    public Integer call() throws Exception {
+      Main.requireRoot("lock " + user);
+      return new AdminRunner(top.wiring(), top.io).lock(user).code;
+    }
+  }
+
+  @Command(name = "unlock", mixinStandardHelpOptions = true,
+      description = "Lift a lock: restore the account exactly as it was and clear violations.")
+  static final class Unlock implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Parameters(paramLabel = "USER") String user;
+
+    @Override
+    public Integer call() throws Exception {
+      Main.requireRoot("unlock " + user);
+      return new AdminRunner(top.wiring(), top.io).unlock(user).code;
+    }
+  }
+
+  @Command(name = "kick", mixinStandardHelpOptions = true,
+      description = "End all of a user's sessions now, whole process trees included.")
+  static final class Kick implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Parameters(paramLabel = "USER") String user;
+
+    @Override
+    public Integer call() throws Exception {
+      Main.requireRoot("kick " + user);
+      return new AdminRunner(top.wiring(), top.io).kick(user).code;
+    }
+  }
+
+  /** Started by the PAM hook to finish ending sessions after the hook has answered. */
+  @Command(name = "end-sessions", hidden = true,
+      description = "Internal: SIGKILL after the grace period, then end a refused connection.")
+  static final class EndSessions implements Callable<Integer> {
+    @Option(names = "--grace", required = true) String grace;
+    @Option(names = "--session") List<String> sessions = new ArrayList<>();
+    @Option(names = "--refused") String refused;
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("end sessions");
+      List<Session> targets = new ArrayList<>();
+      for (String s : sessions) {
+        targets.add(DetachedEnding.Target.parse(s));
+      }
+      Duration g = Durations.parse(grace);
+      new ImmediateEnding(new Wiring(null).terminator(), g, Wiring.REFUSED_DELAY)
+          .end(targets, refused == null ? null : DetachedEnding.Target.parse(refused));
+      return ExitCode.OK.code;
+    }
+  }
+}

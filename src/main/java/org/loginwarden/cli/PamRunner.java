@@ -1,0 +1,118 @@
+package org.loginwarden.cli;
+
+import java.io.PrintWriter;
+import java.util.Optional;
+import org.loginwarden.app.Warden;
+import org.loginwarden.config.ConfigException;
+import org.loginwarden.config.OnError;
+import org.loginwarden.pam.PamEnvironment;
+import org.loginwarden.pam.PamInputException;
+import org.loginwarden.proc.ProcessInfo;
+import org.loginwarden.store.StoreException;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pam_exec entry point. Whatever happens inside, PAM gets an answer: the decision, or on
+ * loginwarden's own failure what {@code on_error} says (root always gets in). Nothing reaches
+ * stdout but the line meant for the client.
+ */
+final class PamRunner {
+
+  private final Wiring wiring;
+  private final PrintWriter out;
+  private final PrintWriter err;
+
+  PamRunner(Wiring wiring, PrintWriter out, PrintWriter err) {
+    this.wiring = wiring;
+    this.out = out;
+    this.err = err;
+  }
+
+  ExitCode run() {
+    OnError onError = OnError.OPEN;
+    PamEnvironment env = null;
+    Warden warden = null;
+    ExitCode failure;
+    String reason;
+    try {
+      onError = wiring.config().onError();
+      env = PamEnvironment.current();
+      if (!wiring.config().services().contains(env.service())) {
+        return ExitCode.OK;
+      }
+      Warden.Verdict verdict;
+      switch (env.type()) {
+        case "open_session" -> {
+          warden = wiring.hookWarden();
+          verdict = warden.open(env, parentSshd());
+        }
+        case "close_session" -> {
+          warden = wiring.hookWarden();
+          verdict = warden.close(env, parentSshd());
+        }
+        case "account" -> {
+          warden = wiring.hookWarden();
+          verdict = warden.account(env);
+        }
+        default -> {
+          return ExitCode.OK;
+        }
+      }
+      if (verdict.allow()) {
+        return ExitCode.OK;
+      }
+      if (verdict.message() != null) {
+        out.println(verdict.message());
+      }
+      return ExitCode.REFUSED;
+    } catch (ConfigException e) {
+      onError = e.onError();
+      failure = ExitCode.CONFIG;
+      reason = "cannot read configuration: " + e.getMessage();
+    } catch (PamInputException e) {
+      failure = ExitCode.INPUT;
+      reason = "cannot use PAM environment: " + e.getMessage();
+    } catch (StoreException e) {
+      failure = ExitCode.STATE;
+      reason = "cannot use state: " + e.getMessage();
+    } catch (RuntimeException e) {
+      failure = ExitCode.SOFTWARE;
+      reason = "internal error: " + e;
+    }
+    String user = env == null ? "-" : env.user();
+    err.println("loginwarden: " + reason);
+    report(warden, user, reason);
+    if (onError == OnError.OPEN || user.equals("root")) {
+      return ExitCode.OK;
+    }
+    if (env != null && env.type().equals("open_session")) {
+      out.println("loginwarden: login refused: loginwarden cannot decide (on_error = closed)");
+    }
+    return failure;
+  }
+
+  /** The per-connection privileged sshd that called pam_exec: the session's identity. */
+  private ProcessInfo parentSshd() throws PamInputException {
+    Optional<ProcessHandle> parent = ProcessHandle.current().parent();
+    Optional<ProcessInfo> info = parent.flatMap(p -> wiring.processes().get(p.pid()));
+    if (info.isEmpty() || info.get().pid() <= 1) {
+      throw new PamInputException("no parent process to identify the session by");
+    }
+    return info.get();
+  }
+
+  /** Best effort: the audit trail and log say why, even when the store is what failed. */
+  private void report(Warden warden, String user, String reason) {
+    try {
+      if (warden != null) {
+        warden.reportError(user, null, reason);
+        return;
+      }
+      wiring.auditLog().write(new org.loginwarden.core.AuditRecord("error", user, null, reason,
+          org.loginwarden.core.AuditRecord.BY_LOGINWARDEN, false));
+      LoggerFactory.getLogger(PamRunner.class).error("error {}: {}", user, reason);
+    } catch (ConfigException | java.io.IOException | RuntimeException e) {
+      // Nowhere left to report to; stderr already has it.
+    }
+  }
+}

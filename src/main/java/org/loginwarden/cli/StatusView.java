@@ -1,0 +1,162 @@
+package org.loginwarden.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.loginwarden.app.Warden.UserStatus;
+import org.loginwarden.core.Durations;
+import org.loginwarden.core.Lock;
+import org.loginwarden.core.Presence;
+import org.loginwarden.core.Session;
+
+/** Renders {@code status}: tables in loginctl's style, or JSON for scripts. */
+final class StatusView {
+
+  private final List<UserStatus> users;
+
+  StatusView(List<UserStatus> users) {
+    this.users = users;
+  }
+
+  String table(boolean legend) {
+    StringBuilder out = new StringBuilder();
+    List<String[]> sessionRows = new ArrayList<>();
+    List<String[]> userRows = new ArrayList<>();
+    int sessions = 0;
+    int locked = 0;
+    for (UserStatus u : users) {
+      for (Session s : u.state().sessions()) {
+        sessions++;
+        Presence p = u.presence().getOrDefault(s.key(), Presence.LIVE);
+        sessionRows.add(new String[] {u.state().user(),
+            s.hasAuditSession() ? Long.toString(s.auditSession()) : null,
+            Long.toString(s.pid()),
+            s.remoteHost() == null ? null
+                : s.remoteHost() + (s.remotePort() > 0 ? " port " + s.remotePort() : ""),
+            s.tty(), s.service(), time(s.opened()),
+            s.ending() != null ? "ending" : p.name().toLowerCase(Locale.ROOT)});
+      }
+      Lock l = u.state().lock();
+      if (l != null) {
+        locked++;
+      }
+      userRows.add(new String[] {u.state().user(), Integer.toString(u.state().sessions().size()),
+          u.recentViolations().size() + "/" + u.policy().violations() + " in "
+              + Durations.format(u.policy().violationWindow()),
+          l == null ? null : time(l.since()), l == null ? null : l.reason(),
+          l == null ? null : l.until() == null ? "unlock" : time(l.until())});
+    }
+    if (!sessionRows.isEmpty()) {
+      render(out, legend, new String[] {"USER", "SESSION", "PID", "REMOTE", "TTY", "SERVICE",
+          "OPENED", "STATE"}, sessionRows);
+      out.append('\n');
+    }
+    render(out, legend, new String[] {"USER", "SESSIONS", "VIOLATIONS", "LOCKED", "REASON",
+        "UNTIL"}, userRows);
+    if (legend) {
+      out.append('\n').append(users.size()).append(users.size() == 1 ? " user" : " users")
+          .append(" listed, ").append(sessions).append(sessions == 1 ? " session" : " sessions")
+          .append(", ").append(locked).append(" locked.\n");
+    }
+    return out.toString();
+  }
+
+  String json() {
+    StringWriter w = new StringWriter();
+    try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
+      g.useDefaultPrettyPrinter();
+      g.writeStartObject();
+      g.writeArrayFieldStart("users");
+      for (UserStatus u : users) {
+        g.writeStartObject();
+        g.writeStringField("user", u.state().user());
+        g.writeArrayFieldStart("sessions");
+        for (Session s : u.state().sessions()) {
+          g.writeStartObject();
+          g.writeNumberField("pid", s.pid());
+          g.writeNumberField("startTime", s.startTime());
+          if (s.hasAuditSession()) {
+            g.writeNumberField("auditSession", s.auditSession());
+          }
+          g.writeStringField("service", s.service());
+          g.writeStringField("remoteHost", s.remoteHost());
+          g.writeNumberField("remotePort", s.remotePort());
+          g.writeStringField("tty", s.tty());
+          g.writeStringField("authMethod", s.authMethod());
+          g.writeStringField("authKey", s.authKey());
+          g.writeStringField("opened", s.opened().toString());
+          g.writeStringField("ending", s.ending() == null ? null : s.ending().toString());
+          g.writeStringField("state", u.presence().getOrDefault(s.key(), Presence.LIVE).name()
+              .toLowerCase(Locale.ROOT));
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("violations");
+        for (Instant v : u.recentViolations()) {
+          g.writeString(v.toString());
+        }
+        g.writeEndArray();
+        g.writeNumberField("violationLimit", u.policy().violations());
+        g.writeStringField("violationWindow", Durations.format(u.policy().violationWindow()));
+        Lock l = u.state().lock();
+        g.writeBooleanField("locked", l != null);
+        if (l != null) {
+          g.writeObjectFieldStart("lock");
+          g.writeStringField("since", l.since().toString());
+          g.writeStringField("until", l.until() == null ? null : l.until().toString());
+          g.writeStringField("reason", l.reason());
+          g.writeStringField("by", l.by());
+          g.writeBooleanField("shadowLocked", l.saved() != null);
+          g.writeEndObject();
+        }
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("writing JSON to memory cannot fail", e);
+    }
+    return w + "\n";
+  }
+
+  private static String time(Instant t) {
+    return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+  }
+
+  private static void render(StringBuilder out, boolean header, String[] columns,
+      List<String[]> rows) {
+    int[] width = new int[columns.length];
+    for (int i = 0; i < columns.length; i++) {
+      width[i] = header ? columns[i].length() : 1;
+      for (String[] r : rows) {
+        width[i] = Math.max(width[i], cell(r[i]).length());
+      }
+    }
+    if (header) {
+      line(out, columns, width);
+    }
+    for (String[] r : rows) {
+      line(out, r, width);
+    }
+  }
+
+  private static void line(StringBuilder out, String[] cells, int[] width) {
+    StringBuilder l = new StringBuilder();
+    for (int i = 0; i < cells.length; i++) {
+      l.append(String.format("%-" + width[i] + "s", cell(cells[i])));
+      if (i < cells.length - 1) {
+        l.append(' ');
+      }
+    }
+    out.append(l.toString().stripTrailing()).append('\n');
+  }
+
+  private static String cell(String s) {
+    return s == null || s.isEmpty() ? "-" : s;
+  }
+}

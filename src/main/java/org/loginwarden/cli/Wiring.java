@@ -1,0 +1,99 @@
+package org.loginwarden.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.loginwarden.account.UsermodAccountLocker;
+import org.loginwarden.app.DetachedEnding;
+import org.loginwarden.app.GroupResolver;
+import org.loginwarden.app.ImmediateEnding;
+import org.loginwarden.app.SessionEnding;
+import org.loginwarden.app.Warden;
+import org.loginwarden.audit.AuditLog;
+import org.loginwarden.config.Config;
+import org.loginwarden.config.ConfigException;
+import org.loginwarden.config.ConfigParser;
+import org.loginwarden.proc.ProcessTable;
+import org.loginwarden.proc.ProcfsProcessTable;
+import org.loginwarden.proc.SessionTerminator;
+import org.loginwarden.store.FileStateStore;
+import org.loginwarden.store.StoreException;
+
+/** Builds the concrete parts for one command run. The only place that names them all. */
+final class Wiring {
+
+  /** How long a refused client gets to read why before its connection is ended. */
+  static final Duration REFUSED_DELAY = Duration.ofSeconds(1);
+
+  private final Path configPath;
+  private final Clock clock = Clock.systemUTC();
+  private final ProcessTable processes = new ProcfsProcessTable(Path.of("/proc"));
+  private Config config;
+
+  Wiring(Path configPath) {
+    this.configPath = configPath;
+  }
+
+  Config config() throws ConfigException {
+    if (config == null) {
+      config = configPath == null
+          ? ConfigParser.load(Config.DEFAULT_PATH, true)
+          : ConfigParser.load(configPath, false);
+      Logging.toFile(config.logFile(), hostName());
+    }
+    return config;
+  }
+
+  ProcessTable processes() {
+    return processes;
+  }
+
+  SessionTerminator terminator() {
+    return new SessionTerminator(processes);
+  }
+
+  /** The warden for the PAM hook: session ending is handed to a detached process. */
+  Warden hookWarden() throws ConfigException, StoreException {
+    Config c = config();
+    return warden(true, new DetachedEnding(terminator(), c.killGrace(),
+        line -> org.slf4j.LoggerFactory.getLogger(Wiring.class).error("{}", line)));
+  }
+
+  /** The warden for admin commands: sessions are ended before the command returns. */
+  Warden adminWarden(boolean writer) throws ConfigException, StoreException {
+    return warden(writer, new ImmediateEnding(terminator(), config().killGrace(), REFUSED_DELAY));
+  }
+
+  AuditLog auditLog() throws ConfigException {
+    return new AuditLog(config().auditLog(), hostName(), clock);
+  }
+
+  private Warden warden(boolean writer, SessionEnding ending)
+      throws ConfigException, StoreException {
+    Config c = config();
+    AuditLog audit = auditLog();
+    FileStateStore store = FileStateStore.open(c.stateDir(), c.runDir(), c.lockTimeout(), writer,
+        clock, line -> {
+          try {
+            audit.write(new org.loginwarden.core.AuditRecord("error", "-", null, line,
+                org.loginwarden.core.AuditRecord.BY_LOGINWARDEN, false));
+          } catch (IOException e) {
+            // The caller reports the store failure itself.
+          }
+        });
+    return new Warden(c, store, terminator(), UsermodAccountLocker.system(), audit,
+        GroupResolver.idCommand(), ending, clock);
+  }
+
+  static String hostName() {
+    try {
+      return Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.US_ASCII)
+          .strip();
+    } catch (IOException e) {
+      return "localhost";
+    }
+  }
+}

@@ -1,0 +1,301 @@
+package org.loginwarden.config;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.loginwarden.core.Durations;
+import org.loginwarden.core.OnViolation;
+
+/**
+ * Reads {@code /etc/security/loginwarden.conf}: {@code key = value} lines, {@code #} comment
+ * lines, durations such as {@code 90s 10m 8h 1d}, lists separated by spaces or commas, and
+ * {@code [user NAME]} / {@code [group NAME]} sections that override the per-user limits.
+ * Every error names the file and line.
+ */
+public final class ConfigParser {
+
+  private static final long MAX_FILE_BYTES = 1 << 20;
+  private static final Set<String> SECTION_KEYS =
+      Set.of("max_sessions", "violations", "violation_window", "lock_time");
+
+  /** The configuration when no file exists: the documented defaults. */
+  public static Config defaults() {
+    return new Builder().build();
+  }
+
+  /**
+   * Loads a file. A missing file is the defaults only when {@code missingOk} (the default
+   * path); a path the admin named must exist.
+   */
+  public static Config load(Path path, boolean missingOk) throws ConfigException {
+    byte[] bytes;
+    try {
+      PosixFileAttributes attrs = Files.readAttributes(path, PosixFileAttributes.class);
+      if (!attrs.isRegularFile()) {
+        throw new ConfigException(path + ": not a regular file", OnError.OPEN);
+      }
+      if (attrs.size() > MAX_FILE_BYTES) {
+        throw new ConfigException(path + ": larger than 1 MiB", OnError.OPEN);
+      }
+      Set<PosixFilePermission> perms = attrs.permissions();
+      if (perms.contains(PosixFilePermission.GROUP_WRITE)
+          || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+        // Whoever can write the file can exempt themselves: refuse it, as sshd's StrictModes.
+        throw new ConfigException(path + ": writable by group or others; chmod go-w it",
+            salvageOnError(Files.readAllBytes(path)));
+      }
+      bytes = Files.readAllBytes(path);
+    } catch (NoSuchFileException e) {
+      if (missingOk) {
+        return defaults();
+      }
+      throw new ConfigException(path + ": no such file", OnError.OPEN);
+    } catch (IOException e) {
+      throw new ConfigException(path + ": cannot read: " + e.getMessage(), OnError.OPEN);
+    }
+    return parse(path.toString(), bytes);
+  }
+
+  /** Parses file contents; {@code name} is used in error messages. */
+  public static Config parse(String name, byte[] bytes) throws ConfigException {
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new ConfigException(name + ": not valid UTF-8", OnError.OPEN);
+    }
+    Builder b = new Builder();
+    List<String> errors = new ArrayList<>();
+    String[] lines = text.split("\n", -1);
+    Overrides section = null;
+    String sectionKind = null;
+    String sectionName = null;
+    for (int i = 0; i < lines.length; i++) {
+      String where = name + ":" + (i + 1) + ": ";
+      String line = lines[i].strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      try {
+        if (line.startsWith("[")) {
+          if (section != null) {
+            b.store(sectionKind, sectionName, section);
+          }
+          String[] head = parseSection(line);
+          sectionKind = head[0];
+          sectionName = head[1];
+          section = b.existing(sectionKind, sectionName);
+          continue;
+        }
+        int eq = line.indexOf('=');
+        if (eq <= 0) {
+          throw new IllegalArgumentException("expected 'key = value', got '" + clip(line) + "'");
+        }
+        String key = line.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+        String value = line.substring(eq + 1).strip();
+        if (section != null) {
+          if (!SECTION_KEYS.contains(key)) {
+            throw new IllegalArgumentException("'" + clip(key) + "' cannot be set in a ["
+                + sectionKind + "] section (only " + String.join(", ", new java.util.TreeSet<>(SECTION_KEYS)) + ")");
+          }
+          section = section.with(key, b.parseSectionValue(key, value));
+        } else {
+          b.set(key, value);
+        }
+      } catch (IllegalArgumentException e) {
+        errors.add(where + e.getMessage());
+      }
+    }
+    if (section != null) {
+      b.store(sectionKind, sectionName, section);
+    }
+    if (!errors.isEmpty()) {
+      String more = errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : "";
+      throw new ConfigException(errors.get(0) + more, b.onError);
+    }
+    return b.build();
+  }
+
+  /** The on_error value of a file that otherwise fails to parse, or OPEN. */
+  private static OnError salvageOnError(byte[] bytes) {
+    try {
+      return parse("-", bytes).onError();
+    } catch (ConfigException e) {
+      return e.onError();
+    }
+  }
+
+  private static String[] parseSection(String line) {
+    if (!line.endsWith("]")) {
+      throw new IllegalArgumentException("section header must end with ']'");
+    }
+    String[] parts = line.substring(1, line.length() - 1).strip().split("\\s+");
+    if (parts.length != 2 || !(parts[0].equals("user") || parts[0].equals("group"))) {
+      throw new IllegalArgumentException("expected [user NAME] or [group NAME], got '"
+          + clip(line) + "'");
+    }
+    return parts;
+  }
+
+  private static String clip(String s) {
+    return s.length() > 60 ? s.substring(0, 60) + "..." : s;
+  }
+
+  /** Values as they are read; the defaults are the documented ones. */
+  private static final class Builder {
+    int maxSessions = 1;
+    OnViolation onViolation = OnViolation.KICK_ALL;
+    int violations = 3;
+    Duration violationWindow = Duration.ofMinutes(10);
+    Duration lockTime = Duration.ZERO;
+    Set<String> services = Set.of("sshd");
+    Set<String> exemptUsers = Set.of("root");
+    Set<String> exemptGroups = Set.of();
+    Path stateDir = Path.of("/var/lib/loginwarden");
+    Path runDir = Path.of("/run/loginwarden");
+    Path auditLog = Path.of("/var/log/loginwarden/audit.jsonl");
+    Path logFile = Path.of("/var/log/loginwarden/loginwarden.log");
+    Duration lockTimeout = Duration.ofSeconds(5);
+    Duration killGrace = Duration.ofSeconds(2);
+    OnError onError = OnError.OPEN;
+    boolean dryRun = false;
+    final Map<String, Overrides> users = new LinkedHashMap<>();
+    final Map<String, Overrides> groups = new LinkedHashMap<>();
+
+    void set(String key, String value) {
+      switch (key) {
+        case "max_sessions" -> maxSessions = integer(value, 1, 1000);
+        case "on_violation" -> onViolation = choice(value, OnViolation.class);
+        case "violations" -> violations = integer(value, 1, 1000);
+        case "violation_window" -> violationWindow = duration(value, true);
+        case "lock_time" -> lockTime = duration(value, false);
+        case "services" -> services = names(value, false);
+        case "exempt_users" -> exemptUsers = names(value, true);
+        case "exempt_groups" -> exemptGroups = names(value, true);
+        case "state_dir" -> stateDir = absolute(value);
+        case "run_dir" -> runDir = absolute(value);
+        case "audit_log" -> auditLog = absolute(value);
+        case "log_file" -> logFile = value.isEmpty() ? null : absolute(value);
+        case "lock_timeout" -> lockTimeout = bounded(duration(value, true), 60);
+        case "kill_grace" -> killGrace = bounded(duration(value, false), 60);
+        case "on_error" -> onError = choice(value, OnError.class);
+        case "dry_run" -> dryRun = bool(value);
+        default -> throw new IllegalArgumentException("unknown key '" + clip(key) + "'");
+      }
+    }
+
+    Object parseSectionValue(String key, String value) {
+      return switch (key) {
+        case "max_sessions" -> integer(value, 1, 1000);
+        case "violations" -> integer(value, 1, 1000);
+        case "violation_window" -> duration(value, true);
+        default -> duration(value, false);
+      };
+    }
+
+    Overrides existing(String kind, String name) {
+      Map<String, Overrides> target = kind.equals("user") ? users : groups;
+      return target.getOrDefault(name, Overrides.NONE);
+    }
+
+    void store(String kind, String name, Overrides overrides) {
+      (kind.equals("user") ? users : groups).put(name, overrides);
+    }
+
+    Config build() {
+      return new Config(maxSessions, onViolation, violations, violationWindow, lockTime,
+          services, exemptUsers, exemptGroups, stateDir, runDir, auditLog, logFile, lockTimeout,
+          killGrace, onError, dryRun, users, groups);
+    }
+
+    private static int integer(String value, int min, int max) {
+      try {
+        int n = Integer.parseInt(value);
+        if (n >= min && n <= max) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException("expected a whole number from " + min + " to " + max
+          + ", got '" + clip(value) + "'");
+    }
+
+    private static Duration duration(String value, boolean positive) {
+      Duration d = Durations.parse(value);
+      if (positive && d.isZero()) {
+        throw new IllegalArgumentException("must be more than 0");
+      }
+      return d;
+    }
+
+    private static Duration bounded(Duration d, int maxSeconds) {
+      if (d.toSeconds() > maxSeconds) {
+        throw new IllegalArgumentException("at most " + maxSeconds + "s: a login must not wait "
+            + "longer");
+      }
+      return d;
+    }
+
+    private static <E extends Enum<E>> E choice(String value, Class<E> type) {
+      for (E e : type.getEnumConstants()) {
+        if (e.name().equalsIgnoreCase(value)) {
+          return e;
+        }
+      }
+      List<String> allowed = new ArrayList<>();
+      for (E e : type.getEnumConstants()) {
+        allowed.add(e.name().toLowerCase(Locale.ROOT));
+      }
+      throw new IllegalArgumentException("expected one of " + String.join(", ", allowed)
+          + ", got '" + clip(value) + "'");
+    }
+
+    private static boolean bool(String value) {
+      return switch (value.toLowerCase(Locale.ROOT)) {
+        case "true", "yes", "on", "1" -> true;
+        case "false", "no", "off", "0" -> false;
+        default -> throw new IllegalArgumentException("expected true or false, got '"
+            + clip(value) + "'");
+      };
+    }
+
+    private static Set<String> names(String value, boolean emptyOk) {
+      Set<String> out = new LinkedHashSet<>();
+      for (String n : value.split("[\\s,]+")) {
+        if (!n.isEmpty()) {
+          out.add(n);
+        }
+      }
+      if (out.isEmpty() && !emptyOk) {
+        throw new IllegalArgumentException("needs at least one name");
+      }
+      return out;
+    }
+
+    private static Path absolute(String value) {
+      if (!value.startsWith("/") || value.contains("\0")) {
+        throw new IllegalArgumentException("expected an absolute path, got '" + clip(value) + "'");
+      }
+      return Path.of(value).normalize();
+    }
+  }
+}

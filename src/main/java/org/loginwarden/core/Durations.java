@@ -1,0 +1,58 @@
+package org.loginwarden.core;
+
+import java.time.Duration;
+
+/** Durations as admins write them: {@code 90s 10m 8h 1d}, or a bare number of seconds. */
+public final class Durations {
+
+  private Durations() {}
+
+  /**
+   * Parses one duration.
+   *
+   * @throws IllegalArgumentException with a message fit for a config error line
+   */
+  public static Duration parse(String text) {
+    String t = text.strip();
+    if (t.isEmpty()) {
+      throw new IllegalArgumentException("empty duration");
+    }
+    char unit = t.charAt(t.length() - 1);
+    String digits = Character.isDigit(unit) ? t : t.substring(0, t.length() - 1);
+    if (digits.isEmpty() || digits.length() > 9 || !digits.chars().allMatch(Character::isDigit)) {
+      throw new IllegalArgumentException("not a duration: '" + text + "' (use 90s, 10m, 8h or 1d)");
+    }
+    long n = Long.parseLong(digits);
+    switch (unit) {
+      case 's':
+        return Duration.ofSeconds(n);
+      case 'm':
+        return Duration.ofMinutes(n);
+      case 'h':
+        return Duration.ofHours(n);
+      case 'd':
+        return Duration.ofDays(n);
+      default:
+        if (Character.isDigit(unit)) {
+          return Duration.ofSeconds(n);
+        }
+        throw new IllegalArgumentException("unknown unit '" + unit + "' in '" + text
+            + "' (use s, m, h or d)");
+    }
+  }
+
+  /** The shortest exact form: 600s prints as 10m. */
+  public static String format(Duration d) {
+    long s = d.toSeconds();
+    if (s != 0 && s % 86400 == 0) {
+      return s / 86400 + "d";
+    }
+    if (s != 0 && s % 3600 == 0) {
+      return s / 3600 + "h";
+    }
+    if (s != 0 && s % 60 == 0) {
+      return s / 60 + "m";
+    }
+    return s + "s";
+  }
+}

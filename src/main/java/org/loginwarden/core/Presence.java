@@ -1,0 +1,18 @@
+package org.loginwarden.core;
+
+/** What /proc says about a recorded session right now. */
+public enum Presence {
+  /** Its [priv] sshd runs and holds a live user-side process: it counts. */
+  LIVE,
+  /** Its [priv] runs but holds no live user-side process yet: opening or closing, unknown. */
+  SETTLING,
+  /** The user side has exited and sshd is cleaning up: it no longer counts. */
+  CLOSING,
+  /** The pid is gone, a zombie, or another process now: drop the record. */
+  GONE;
+
+  /** Whether a session in this state counts against {@code max_sessions}. */
+  public boolean counts() {
+    return this == LIVE || this == SETTLING;
+  }
+}

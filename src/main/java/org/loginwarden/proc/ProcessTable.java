@@ -1,0 +1,26 @@
+package org.loginwarden.proc;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The processes of this machine. */
+public interface ProcessTable {
+
+  /** One process, or empty when the pid is not in use. */
+  Optional<ProcessInfo> get(long pid);
+
+  /** The pids of a process's children. */
+  List<Long> children(long pid);
+
+  /** Every process, uid left unread (-1) for speed. */
+  List<ProcessInfo> all();
+
+  /** This process's pid. */
+  long self();
+
+  /**
+   * Sends SIGTERM, or SIGKILL when {@code kill}, if and only if the pid still names the process
+   * with that start time and audit session. Returns whether a signal was sent.
+   */
+  boolean signal(ProcessInfo target, boolean kill);
+}
