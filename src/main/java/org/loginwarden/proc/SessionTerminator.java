@@ -93,6 +93,11 @@ public final class SessionTerminator {
     }
     if (privAlive) {
       out.putIfAbsent(priv.get().pid(), priv.get());
+      // Root children of the [priv] sshd are its PAM hooks (our own close_session among
+      // them), never user processes: let them finish, so the session's record is removed.
+      for (long child : table.children(s.pid())) {
+        table.get(child).filter(c -> c.uid() == 0).ifPresent(c -> out.remove(c.pid()));
+      }
     } else {
       out.remove(s.pid());
     }
