@@ -104,7 +104,8 @@ public final class Warden {
     String user = env.user();
     SessionKey key = new SessionKey(priv.pid(), priv.startTime());
     // Sessions never recorded (exempt, refused, other services) need no lock at all.
-    if (store.peek(user).sessions().stream().noneMatch(s -> s.key().equals(key))) {
+    UserState seen = peekForFastPath(user);
+    if (seen != null && seen.sessions().stream().noneMatch(s -> s.key().equals(key))) {
       return Verdict.ALLOW;
     }
     transact(user, state -> decider.close(state, key, clock.instant()));
@@ -114,10 +115,15 @@ public final class Warden {
   /** account: refuse a locked user, whichever way they authenticated. */
   public Verdict account(PamEnvironment env) throws StoreException {
     String user = env.user();
-    if (store.peek(user).lock() == null || config.isExempt(user, groupsOf(user))) {
+    UserState seen = peekForFastPath(user);
+    if (seen != null && seen.lock() == null) {
       return Verdict.ALLOW;
     }
-    Policy policy = config.policyFor(user, groupsOf(user));
+    List<String> userGroups = groupsOf(user);
+    if (config.isExempt(user, userGroups)) {
+      return Verdict.ALLOW;
+    }
+    Policy policy = config.policyFor(user, userGroups);
     Decision d = transact(user, state -> decider.account(state, policy, clock.instant()));
     return new Verdict(d.allow(), d.message());
   }
@@ -144,7 +150,7 @@ public final class Warden {
     Map<SessionKey, Presence> presence = presenceOf(raw);
     Instant now = clock.instant();
     UserState state = decider.refresh(raw, presence, now).next();
-    Policy policy = config.policyFor(user, groupsOrNone(user));
+    Policy policy = config.policyFor(user, groupsOf(user));
     return new UserStatus(state, presence,
         Decider.recentViolations(state.violations(), policy.violationWindow(), now), policy);
   }
@@ -219,6 +225,18 @@ public final class Warden {
     return d;
   }
 
+  /**
+   * An unlocked read for the common case that needs no lock; null when the files cannot be
+   * read, so that the locked path runs and moves a corrupt file aside and reports it.
+   */
+  private UserState peekForFastPath(String user) {
+    try {
+      return store.peek(user);
+    } catch (StoreException e) {
+      return null;
+    }
+  }
+
   private static AuditRecord problem(String user, String reason) {
     return new AuditRecord("error", user, null, reason, AuditRecord.BY_LOGINWARDEN, false);
   }
@@ -257,10 +275,6 @@ public final class Warden {
       LOG.warn("cannot resolve groups of {}: {}", user, e.getMessage());
       return List.of();
     }
-  }
-
-  private List<String> groupsOrNone(String user) {
-    return groupsOf(user);
   }
 
   /** Writes each record to the audit trail and one human line per decision to the log. */

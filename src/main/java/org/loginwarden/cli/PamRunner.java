@@ -29,13 +29,11 @@ final class PamRunner {
   }
 
   ExitCode run() {
-    OnError onError = OnError.OPEN;
     PamEnvironment env = null;
     Warden warden = null;
     ExitCode failure;
     String reason;
     try {
-      onError = wiring.config().onError();
       env = PamEnvironment.current();
       if (!wiring.config().services().contains(env.service())) {
         return ExitCode.OK;
@@ -66,7 +64,6 @@ final class PamRunner {
       }
       return ExitCode.REFUSED;
     } catch (ConfigException e) {
-      onError = e.onError();
       failure = ExitCode.CONFIG;
       reason = "cannot read configuration: " + e.getMessage();
     } catch (PamInputException e) {
@@ -82,13 +79,21 @@ final class PamRunner {
     String user = env == null ? "-" : env.user();
     err.println("loginwarden: " + reason);
     report(warden, user, reason);
-    if (onError == OnError.OPEN || user.equals("root")) {
+    if (onError() == OnError.OPEN || user.equals("root")) {
       return ExitCode.OK;
     }
-    if (env != null && env.type().equals("open_session")) {
-      out.println("loginwarden: login refused: loginwarden cannot decide (on_error = closed)");
-    }
+    // Shown to the client only on the session line (pam_exec's stdout option).
+    out.println("loginwarden: login refused: loginwarden cannot decide (on_error = closed)");
     return failure;
+  }
+
+  /** The admin's choice for failures; from a broken file, the on_error line if readable. */
+  private OnError onError() {
+    try {
+      return wiring.config().onError();
+    } catch (ConfigException e) {
+      return e.onError();
+    }
   }
 
   /** The per-connection privileged sshd that called pam_exec: the session's identity. */
