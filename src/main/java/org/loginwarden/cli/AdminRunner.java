@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.loginwarden.app.Warden;
 import org.loginwarden.config.ConfigException;
+import org.loginwarden.install.Installer;
 import org.loginwarden.store.StoreException;
 import org.loginwarden.store.UserNames;
 
@@ -57,6 +58,28 @@ final class AdminRunner {
       throw new Failure(ExitCode.CONFIG, "cannot read configuration: " + e.getMessage());
     } catch (StoreException e) {
       throw new Failure(ExitCode.STATE, "cannot read state: " + e.getMessage());
+    }
+  }
+
+  ExitCode install(Path root) {
+    Path jar = Path.of(System.getProperty("java.class.path"));
+    if (!Files.isRegularFile(jar) || !jar.toString().endsWith(".jar")) {
+      throw new Failure(ExitCode.USAGE, "cannot install: run me as java -jar loginwarden.jar");
+    }
+    try {
+      new Installer(root).install(jar.toAbsolutePath()).forEach(io.out()::println);
+      return ExitCode.OK;
+    } catch (java.io.IOException e) {
+      throw new Failure(ExitCode.SOFTWARE, "cannot install: " + e.getMessage());
+    }
+  }
+
+  ExitCode uninstall(Path root) {
+    try {
+      new Installer(root).uninstall().forEach(io.out()::println);
+      return ExitCode.OK;
+    } catch (java.io.IOException e) {
+      throw new Failure(ExitCode.SOFTWARE, "cannot uninstall: " + e.getMessage());
     }
   }
 

@@ -22,7 +22,8 @@ import picocli.CommandLine.ParentCommand;
     exitCodeListHeading = "%nExit codes:%n",
     subcommands = {LoginwardenCommand.Pam.class, LoginwardenCommand.Status.class,
         LoginwardenCommand.Lock.class, LoginwardenCommand.Unlock.class,
-        LoginwardenCommand.Kick.class, LoginwardenCommand.EndSessions.class})
+        LoginwardenCommand.Kick.class, LoginwardenCommand.Install.class,
+        LoginwardenCommand.Uninstall.class, LoginwardenCommand.EndSessions.class})
 final class LoginwardenCommand {
 
   @Option(names = "--config", paramLabel = "FILE",
@@ -126,6 +127,39 @@ final class LoginwardenCommand {
     public Integer call() throws Exception {
       Main.requireRoot("kick " + user);
       return new AdminRunner(top.wiring(), top.io).kick(user).code;
+    }
+  }
+
+  @Command(name = "install", mixinStandardHelpOptions = true,
+      description = "Copy this jar to /usr/share/loginwarden and add the account and session "
+          + "lines to /etc/pam.d/sshd (backup kept). Idempotent; does not reload sshd.")
+  static final class Install implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Option(names = "--root", paramLabel = "DIR", defaultValue = "/",
+        description = "Install under DIR instead of / (for tests and packagers).")
+    Path root;
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("install");
+      return new AdminRunner(top.wiring(), top.io).install(root).code;
+    }
+  }
+
+  @Command(name = "uninstall", mixinStandardHelpOptions = true,
+      description = "Remove exactly what install added; state and audit log are kept.")
+  static final class Uninstall implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Option(names = "--root", paramLabel = "DIR", defaultValue = "/",
+        description = "Uninstall under DIR instead of /.")
+    Path root;
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("uninstall");
+      return new AdminRunner(top.wiring(), top.io).uninstall(root).code;
     }
   }
 
