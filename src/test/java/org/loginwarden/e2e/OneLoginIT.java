@@ -113,6 +113,11 @@ class OneLoginIT {
     TestUser u = user();
     Process first = hold(u);
     Path marker = Path.of("/home", u.name, "second-ran");
+    Exec.Result table = sshd.cli("status");
+    assertEquals(0, table.exit(), table.all());
+    assertTrue(table.out().lines().anyMatch(l -> l.startsWith(u.name + " ") && l.endsWith("live")
+        && l.contains("127.0.0.1 port ")), table.out());
+    assertTrue(table.out().contains(" listed, "), "a legend line: " + table.out());
 
     Exec.Result second = clients.sshPassword(u, "touch $HOME/second-ran; echo SECOND-RAN");
 
@@ -169,6 +174,18 @@ class OneLoginIT {
     cleanup.add(0, dashN::destroyForcibly);
 
     assertAllEnded(u, first, dashN);
+  }
+
+  @Test
+  void aFirstSessionWithoutChannelIsEndedToo() throws IOException {
+    TestUser u = user();
+    Process dashN = clients.start(u, List.of("-N"), null);
+    cleanup.add(0, dashN::destroyForcibly);
+    Exec.await(BOUND, "the ssh -N session to be live", () -> sshd.liveSessions(u.name).size() == 1);
+
+    assertNotEquals(0, clients.sshKey(u, "true").exit());
+
+    assertAllEnded(u, dashN);
   }
 
   @Test
