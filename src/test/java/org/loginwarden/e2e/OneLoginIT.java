@@ -246,6 +246,28 @@ class OneLoginIT {
   }
 
   @Test
+  void adminKickEndsEverySessionAndLockHoldsUntilUnlock() throws IOException {
+    TestUser u = user();
+    Process first = hold(u);
+    String shadowBefore = u.shadowLine();
+
+    Exec.Result kick = sshd.cli("kick", u.name);
+
+    assertEquals(0, kick.exit(), kick.all());
+    assertTrue(kick.out().contains("1 session(s) of " + u.name + " ended"), kick.out());
+    assertAllEnded(u, first);
+    assertTrue(sshd.audit().contains("\"event\":\"kick\",\"user\":\"" + u.name), sshd.audit());
+
+    Exec.Result lock = sshd.cli("lock", u.name);
+    assertEquals(0, lock.exit(), lock.all());
+    assertNotEquals(0, clients.sshKey(u, "true").exit(), "locked: the key is refused");
+    assertTrue(u.shadowLine().startsWith(u.name + ":!"), u.shadowLine());
+    assertEquals(0, sshd.cli("unlock", u.name).exit());
+    assertEquals(shadowBefore, u.shadowLine());
+    assertEquals(0, clients.sshKey(u, "true").exit(), "unlocked: the key gets in");
+  }
+
+  @Test
   void anotherUserIsNeverAffected() throws IOException {
     TestUser alice = user();
     TestUser bob = user();
