@@ -30,6 +30,8 @@ import org.loginwarden.core.OnViolation;
 public final class ConfigParser {
 
   private static final long MAX_FILE_BYTES = 1 << 20;
+  /** The decision core keeps 100 violations per user: a higher threshold would never lock. */
+  private static final int MAX_VIOLATIONS = 100;
   private static final Set<String> SECTION_KEYS =
       Set.of("max_sessions", "violations", "violation_window", "lock_time");
 
@@ -74,13 +76,22 @@ public final class ConfigParser {
   /** Parses file contents; {@code name} is used in error messages. */
   public static Config parse(String name, byte[] bytes) throws ConfigException {
     String text;
+    ByteBuffer in = ByteBuffer.wrap(bytes);
     try {
       text = StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes)).toString();
+          .decode(in).toString();
     } catch (CharacterCodingException e) {
-      throw new ConfigException(name + ": not valid UTF-8", OnError.OPEN);
+      // The decoder stops at the bad bytes: name their line, and still honour an on_error
+      // that a stray Latin-1 byte in a comment left readable.
+      int line = 1;
+      for (int i = 0; i < in.position(); i++) {
+        line += bytes[i] == '\n' ? 1 : 0;
+      }
+      byte[] lenient = new String(bytes, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
+      throw new ConfigException(name + ":" + line + ": not valid UTF-8",
+          salvageOnError(lenient));
     }
     Builder b = new Builder();
     List<String> errors = new ArrayList<>();
@@ -184,7 +195,7 @@ public final class ConfigParser {
       switch (key) {
         case "max_sessions" -> maxSessions = integer(value, 1, 1000);
         case "on_violation" -> onViolation = choice(value, OnViolation.class);
-        case "violations" -> violations = integer(value, 1, 1000);
+        case "violations" -> violations = integer(value, 1, MAX_VIOLATIONS);
         case "violation_window" -> violationWindow = duration(value, true);
         case "lock_time" -> lockTime = duration(value, false);
         case "services" -> services = names(value, false);
@@ -205,7 +216,7 @@ public final class ConfigParser {
     Object parseSectionValue(String key, String value) {
       return switch (key) {
         case "max_sessions" -> integer(value, 1, 1000);
-        case "violations" -> integer(value, 1, 1000);
+        case "violations" -> integer(value, 1, MAX_VIOLATIONS);
         case "violation_window" -> duration(value, true);
         default -> duration(value, false);
       };

@@ -104,7 +104,7 @@ final class StateCodec {
     for (JsonNode n : array) {
       out.add(new Session(
           number(n, "pid"), number(n, "start"), number(n, "auditSession"),
-          text(n, "service", true), text(n, "rhost", false), (int) number(n, "rport"),
+          text(n, "service", true), text(n, "rhost", false), port(n, "rport"),
           text(n, "tty", false), text(n, "authMethod", false), text(n, "authKey", false),
           instant(n, "opened", true), instant(n, "ending", false)));
     }
@@ -158,7 +158,7 @@ final class StateCodec {
     if (!schema.isInt() || schema.intValue() < 1) {
       throw new CorruptException("no valid 'schema'");
     }
-    if (!user.equals(root.path("user").asText(null))) {
+    if (!root.path("user").isTextual() || !user.equals(root.path("user").textValue())) {
       throw new CorruptException("'user' is not " + user);
     }
     return root;
@@ -179,6 +179,14 @@ final class StateCodec {
       throw new CorruptException("'" + field + "' is not a whole number");
     }
     return v.longValue();
+  }
+
+  private static int port(JsonNode n, String field) throws CorruptException {
+    long p = number(n, field);
+    if (p < 0 || p > 65535) {
+      throw new CorruptException("'" + field + "' is not a port number");
+    }
+    return (int) p;
   }
 
   private static String text(JsonNode n, String field, boolean required) throws CorruptException {

@@ -21,8 +21,9 @@ public final class UserNames {
 
   /**
    * Why a name cannot be an account name, or null when it can. Rejects control characters,
-   * white space, '/', ':', a leading '-', "." and "..", U+FFFD (what invalid UTF-8 decodes to)
-   * and more than {@link #MAX_BYTES} bytes.
+   * white space, '/', ':', a leading '-', "." and "..", U+FFFD (what invalid UTF-8 decodes to),
+   * unpaired surrogates (no UTF-8 form: two names would share a file) and more than
+   * {@link #MAX_BYTES} bytes.
    */
   public static String problem(String name) {
     if (name == null || name.isEmpty()) {
@@ -34,12 +35,13 @@ public final class UserNames {
     if (name.equals(".") || name.equals("..") || name.startsWith("-")) {
       return "user name may not be '.', '..' or start with '-'";
     }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c < 0x20 || c == 0x7f || Character.isWhitespace(c) || c == '/' || c == ':'
-          || c == '\uFFFD' || Character.isISOControl(c)) {
-        return "user name contains a forbidden character (U+"
-            + String.format("%04X", (int) c) + ")";
+    for (int i = 0; i < name.length(); i += Character.charCount(name.codePointAt(i))) {
+      int c = name.codePointAt(i);
+      // isSpaceChar adds the no-break spaces, which isWhitespace leaves out.
+      if (c < 0x20 || c == 0x7f || Character.isWhitespace(c) || Character.isSpaceChar(c)
+          || c == '/' || c == ':' || c == 0xFFFD || Character.isISOControl(c)
+          || Character.getType(c) == Character.SURROGATE) {
+        return "user name contains a forbidden character (U+" + String.format("%04X", c) + ")";
       }
     }
     return null;

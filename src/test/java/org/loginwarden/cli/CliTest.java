@@ -1,0 +1,118 @@
+package org.loginwarden.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Runs {@link Main#run} in-process for what touches nothing on the system: help, version and
+ * usage errors. Everything else reads /etc and /var/lib and belongs to the *IT tier.
+ */
+class CliTest {
+
+  private record Result(int code, String out, String err) {}
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code;
+    try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
+      code = Main.run(args, o, e);
+    }
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"--help", "-h"})
+  void helpListsTheSubcommandsAndEveryExitCode(String flag) {
+    Result r = run(flag);
+
+    assertEquals(0, r.code());
+    assertEquals("", r.err());
+    assertTrue(r.out().startsWith("Usage: loginwarden"), r.out());
+    for (String sub : new String[] {"pam", "status", "lock", "unlock", "kick"}) {
+      assertTrue(r.out().contains("  " + sub + " "), sub + " missing from\n" + r.out());
+    }
+    assertTrue(!r.out().contains("end-sessions"), "internal command shown:\n" + r.out());
+    assertTrue(r.out().contains("Exit codes:"), r.out());
+    for (ExitCode c : ExitCode.values()) {
+      assertTrue(r.out().matches("(?s).*\\n\\s+" + c.code + "\\s+" + java.util.regex.Pattern
+          .quote(c.meaning) + "\\n.*"), c + " missing from\n" + r.out());
+    }
+  }
+
+  @ParameterizedTest(name = "{0} --help")
+  @ValueSource(strings = {"pam", "status", "lock", "unlock", "kick"})
+  void subcommandHelpListsTheExitCodesToo(String sub) {
+    Result r = run(sub, "--help");
+
+    assertEquals(0, r.code());
+    assertTrue(r.out().startsWith("Usage: loginwarden " + sub), r.out());
+    assertTrue(r.out().contains("Exit codes:"), r.out());
+    assertTrue(r.out().contains(ExitCode.PERMISSION.meaning), r.out());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"--version", "-V"})
+  void version(String flag) {
+    Result r = run(flag);
+
+    assertEquals(0, r.code());
+    assertEquals("", r.err());
+    assertTrue(r.out().matches("loginwarden \\S.*\\R"), r.out());
+  }
+
+  @Test
+  void anUnknownSubcommandIsAUsageError() {
+    Result r = run("frobnicate");
+
+    assertEquals(ExitCode.USAGE.code, r.code());
+    assertEquals(2, r.code());
+    assertEquals("", r.out());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().startsWith("loginwarden: "), r.err());
+    assertTrue(r.err().contains("frobnicate"), r.err());
+    assertTrue(r.err().contains("--help"), r.err());
+  }
+
+  @Test
+  void noSubcommandIsAUsageError() {
+    Result r = run();
+
+    assertEquals(2, r.code());
+    assertEquals("", r.out());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().startsWith("loginwarden: "), r.err());
+  }
+
+  @Test
+  void anUnknownOptionIsAUsageError() {
+    Result r = run("--frobnicate");
+
+    assertEquals(2, r.code());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().startsWith("loginwarden: "), r.err());
+  }
+
+  @Test
+  void aMissingArgumentIsAUsageError() {
+    // Parsing fails before the command runs: nothing is read or written.
+    Result r = run("lock");
+
+    assertEquals(2, r.code());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().startsWith("loginwarden: "), r.err());
+  }
+
+  @Test
+  void exitCodesAreDistinct() {
+    assertEquals(ExitCode.values().length, java.util.Arrays.stream(ExitCode.values())
+        .mapToInt(c -> c.code).distinct().count());
+    assertEquals(ExitCode.values().length, ExitCode.helpList().size());
+  }
+}
