@@ -42,7 +42,8 @@ public final class Commands {
     pb.directory(new java.io.File("/"));
     Process p = pb.start();
     try {
-      // Outputs are small; read them after exit would risk a full pipe, so read as we wait.
+      // usermod and id print a line or two, far below a pipe's 64 KiB: reading after exit
+      // cannot deadlock.
       var out = p.getInputStream();
       var err = p.getErrorStream();
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -109,9 +109,10 @@ public final class FileStateStore implements StateStore {
     if (p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE)) {
       throw new StoreException("refusing " + dir + ": writable by group or others (chmod 0700 it)");
     }
+    // user.name is the JVM's getpwuid(getuid()), not the environment's USER.
     String owner = attrs.owner().getName();
     String me = System.getProperty("user.name");
-    if (!owner.equals(me) && !(owner.equals("root") && me.equals("root"))) {
+    if (!owner.equals(me)) {
       throw new StoreException("refusing " + dir + ": owned by " + owner + ", not " + me);
     }
   }
