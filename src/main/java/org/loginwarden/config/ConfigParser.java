@@ -239,6 +239,10 @@ public final class ConfigParser {
 
     private static int integer(String value, int min, int max) {
       try {
+        if (value.isEmpty() || value.length() > 9
+            || !value.chars().allMatch(Durations::isAsciiDigit)) {
+          throw new NumberFormatException(value);
+        }
         int n = Integer.parseInt(value);
         if (n >= min && n <= max) {
           return n;

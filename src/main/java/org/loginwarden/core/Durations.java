@@ -18,8 +18,8 @@ public final class Durations {
       throw new IllegalArgumentException("empty duration");
     }
     char unit = t.charAt(t.length() - 1);
-    String digits = Character.isDigit(unit) ? t : t.substring(0, t.length() - 1);
-    if (digits.isEmpty() || digits.length() > 9 || !digits.chars().allMatch(Character::isDigit)) {
+    String digits = isAsciiDigit(unit) ? t : t.substring(0, t.length() - 1);
+    if (digits.isEmpty() || digits.length() > 9 || !digits.chars().allMatch(Durations::isAsciiDigit)) {
       throw new IllegalArgumentException("not a duration: '" + text + "' (use 90s, 10m, 8h or 1d)");
     }
     long n = Long.parseLong(digits);
@@ -33,12 +33,17 @@ public final class Durations {
       case 'd':
         return Duration.ofDays(n);
       default:
-        if (Character.isDigit(unit)) {
+        if (isAsciiDigit(unit)) {
           return Duration.ofSeconds(n);
         }
         throw new IllegalArgumentException("unknown unit '" + unit + "' in '" + text
             + "' (use s, m, h or d)");
     }
+  }
+
+  /** Only 0-9: Character.isDigit would take other scripts' digits, which no admin means. */
+  public static boolean isAsciiDigit(int c) {
+    return c >= '0' && c <= '9';
   }
 
   /** The shortest exact form: 600s prints as 10m. */

@@ -119,6 +119,8 @@ class ConfigParserTest {
       "max_sessions = 0                 | test.conf:1: expected a whole number from 1 to 1000",
       "max_sessions = 1001              | test.conf:1: expected a whole number from 1 to 1000",
       "max_sessions = two               | test.conf:1: expected a whole number",
+      "max_sessions = +2                | test.conf:1: expected a whole number",
+      "max_sessions = \u0663            | test.conf:1: expected a whole number",
       "max_sessions =                   | test.conf:1: expected a whole number",
       "violations = 0                   | test.conf:1: expected a whole number from 1 to 100,",
       "violations = 101                 | test.conf:1: expected a whole number from 1 to 100,",

@@ -30,7 +30,8 @@ class DurationsTest {
 
   @ParameterizedTest(name = "''{0}'' is refused")
   @ValueSource(strings = {"", "   ", "s", "m", "-5", "-5s", "+5s", "1.5h", "10 m", "1e3",
-      "10S", "10M", "5w", "5ms", "1000000000", "1000000000s", "abc", "1h30m"})
+      "10S", "10M", "5w", "5ms", "1000000000", "1000000000s", "abc", "1h30m",
+      "\u0663s", "\u0661\u0660m", "\uff15"})
   void refusesEverythingElse(String text) {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Durations.parse(text));
