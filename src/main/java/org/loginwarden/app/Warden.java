@@ -83,9 +83,7 @@ public final class Warden {
   /** open_session: count the login, refuse and end sessions over the limit. */
   public Verdict open(PamEnvironment env, ProcessInfo priv) throws StoreException {
     String user = env.user();
-    Session incoming = new Session(priv.pid(), priv.startTime(), priv.auditSession(),
-        env.service(), env.remoteHost(), env.remotePort(), env.tty(), env.authMethod(),
-        env.authKey(), clock.instant(), null);
+    Session incoming = sessionOf(env, priv);
     List<String> userGroups = groupsOf(user);
     if (config.isExempt(user, userGroups)) {
       record(List.of(new AuditRecord("open", user, incoming, "exempt",
@@ -103,6 +101,11 @@ public final class Warden {
   public Verdict close(PamEnvironment env, ProcessInfo priv) throws StoreException {
     String user = env.user();
     SessionKey key = new SessionKey(priv.pid(), priv.startTime());
+    if (config.isExempt(user, groupsOf(user))) {
+      record(List.of(new AuditRecord("close", user, sessionOf(env, priv), "exempt",
+          AuditRecord.BY_LOGINWARDEN, false)));
+      return Verdict.ALLOW;
+    }
     // Sessions never recorded (exempt, refused, other services) need no lock at all.
     UserState seen = peekForFastPath(user);
     if (seen != null && seen.sessions().stream().noneMatch(s -> s.key().equals(key))) {
@@ -235,6 +238,12 @@ public final class Warden {
     } catch (StoreException e) {
       return null;
     }
+  }
+
+  private Session sessionOf(PamEnvironment env, ProcessInfo priv) {
+    return new Session(priv.pid(), priv.startTime(), priv.auditSession(), env.service(),
+        env.remoteHost(), env.remotePort(), env.tty(), env.authMethod(), env.authKey(),
+        clock.instant(), null);
   }
 
   private static AuditRecord problem(String user, String reason) {

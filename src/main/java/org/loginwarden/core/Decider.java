@@ -21,7 +21,10 @@ public final class Decider {
   /** A login arrives (open_session). */
   public Decision open(UserState state, Session incoming, Map<SessionKey, Presence> presence,
       Policy policy, Instant now) {
-    Outcome out = new Outcome(prune(state, presence), policy.dryRun());
+    // A session never competes with itself, should PAM open the same one twice.
+    UserState others = state.withSessions(state.sessions().stream()
+        .filter(s -> !s.key().equals(incoming.key())).toList());
+    Outcome out = new Outcome(prune(others, presence), policy.dryRun());
     out.liftExpiredLock(now);
     String user = state.user();
 

@@ -68,6 +68,17 @@ class DeciderTest {
   class Open {
 
     @Test
+    void aSecondOpenOfTheSameSessionIsNotAViolationAgainstItself() {
+      UserState recorded = state(List.of(INCOMING), List.of(), null);
+
+      Decision d = decider.open(recorded, INCOMING, Map.of(), defaults(), NOW);
+
+      assertTrue(d.allow());
+      assertEquals(List.of(INCOMING), d.next().sessions());
+      assertEquals(List.of("open"), events(d));
+    }
+
+    @Test
     void firstLoginIsAllowedAndRecorded() {
       Decision d = decider.open(UserState.empty(USER), INCOMING, Map.of(), defaults(), NOW);
 

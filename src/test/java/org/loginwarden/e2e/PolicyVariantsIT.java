@@ -108,5 +108,8 @@ class PolicyVariantsIT {
     assertTrue(first.isAlive());
     assertTrue(sshd.audit().contains("\"reason\":\"exempt\""), sshd.audit());
     assertFalse(sshd.audit().contains("\"event\":\"violation\""), sshd.audit());
+    Exec.await(OneLoginIT.BOUND, "the exempt session's close to be audited",
+        () -> sshd.audit().contains("\"event\":\"close\",\"user\":\"" + u.name));
+    assertTrue(sshd.state(u.name).isEmpty(), "exempt sessions are audited, not recorded");
   }
 }
