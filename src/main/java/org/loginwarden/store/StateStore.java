@@ -16,7 +16,10 @@ public interface StateStore {
    */
   Transaction begin(String user) throws StoreException;
 
-  /** A consistent read without the lock: the state as of the last completed write. */
+  /**
+   * A read without the lock, for fast paths and status. Each part is as of a completed write;
+   * the parts may come from two consecutive writes. Decisions read under {@link #begin}.
+   */
   UserState peek(String user) throws StoreException;
 
   /** Every user the store holds anything for, sorted. */

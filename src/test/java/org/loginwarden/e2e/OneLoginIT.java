@@ -9,12 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.loginwarden.core.Session;
 
@@ -22,57 +18,7 @@ import org.loginwarden.core.Session;
  * The core promise through a real sshd, real clients and real accounts, with the default
  * policy: one session, kick both on a second login, lock on the 3rd violation.
  */
-class OneLoginIT {
-
-  static final Duration BOUND = Duration.ofSeconds(20);
-  /** A held session with a {@code setsid nohup} escapee, as a user hiding a process would. */
-  static final String HOLD = "setsid nohup sleep 1000 >/dev/null 2>&1 </dev/null & exec sleep 1000";
-
-  static PrivateSshd sshd;
-  static Clients clients;
-  final List<AutoCloseable> cleanup = new ArrayList<>();
-
-  @BeforeAll
-  static void startSshd() throws IOException {
-    sshd = PrivateSshd.start("kill_grace = 2s");
-    clients = new Clients(sshd);
-  }
-
-  @AfterAll
-  static void stopSshd() throws IOException {
-    if (sshd != null) {
-      sshd.close();
-    }
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    for (AutoCloseable c : cleanup) {
-      c.close();
-    }
-  }
-
-  TestUser user() throws IOException {
-    TestUser u = TestUser.create(sshd.dir);
-    cleanup.add(0, u);
-    return u;
-  }
-
-  Process hold(TestUser u) throws IOException {
-    int before = sshd.liveSessions(u.name).size();
-    Process p = clients.start(u, List.of(), HOLD);
-    cleanup.add(0, p::destroyForcibly);
-    Exec.await(BOUND, u.name + "'s session to be live",
-        () -> sshd.liveSessions(u.name).size() == before + 1);
-    return p;
-  }
-
-  void assertAllEnded(TestUser u, Process... clientsToEnd) {
-    for (Process p : clientsToEnd) {
-      Exec.await(BOUND, "the client to be disconnected", () -> !p.isAlive());
-    }
-    Exec.await(BOUND, "every process of " + u.name + " to end", () -> u.processes().isEmpty());
-  }
+class OneLoginIT extends SshdTestBase {
 
   @Test
   void singleLoginRunsAndLeavesNoRecord() throws IOException {
@@ -136,8 +82,8 @@ class OneLoginIT {
   void sftpAtItsPromptCountsAndAnScpLoginIsRefused() throws IOException {
     TestUser u = user();
     Process sftp = clients.sftpAtPrompt(u);
-    cleanup.add(0, sftp::destroyForcibly);
-    Exec.await(BOUND, "the sftp session to be live", () -> sshd.liveSessions(u.name).size() == 1);
+    afterTest(sftp);
+    awaitLive(u, 1);
 
     Path file = sshd.dir.resolve(u.name + "-upload.txt");
     Files.writeString(file, "data");
@@ -171,7 +117,7 @@ class OneLoginIT {
     Process first = hold(u);
 
     Process dashN = clients.start(u, List.of("-N"), null);
-    cleanup.add(0, dashN::destroyForcibly);
+    afterTest(dashN);
 
     assertAllEnded(u, first, dashN);
   }
@@ -180,8 +126,8 @@ class OneLoginIT {
   void aFirstSessionWithoutChannelIsEndedToo() throws IOException {
     TestUser u = user();
     Process dashN = clients.start(u, List.of("-N"), null);
-    cleanup.add(0, dashN::destroyForcibly);
-    Exec.await(BOUND, "the ssh -N session to be live", () -> sshd.liveSessions(u.name).size() == 1);
+    afterTest(dashN);
+    awaitLive(u, 1);
 
     assertNotEquals(0, clients.sshKey(u, "true").exit());
 
@@ -293,7 +239,7 @@ class OneLoginIT {
     List<String> holdRoot = new ArrayList<>(root);
     holdRoot.add("exec cat"); // ends when our client closes its stdin
     Process first = clients.background(holdRoot, java.util.Map.of());
-    cleanup.add(0, first::destroyForcibly);
+    afterTest(first);
     Exec.await(BOUND, "root's first session to open",
         () -> sshd.audit().contains("\"event\":\"open\",\"user\":\"root\""));
 

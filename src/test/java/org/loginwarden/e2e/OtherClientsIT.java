@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -19,15 +17,12 @@ import org.junit.jupiter.api.Test;
  * Clients of other makers count like OpenSSH's: PuTTY's plink and psftp (password) and
  * Python's paramiko (key).
  */
-class OtherClientsIT {
+class OtherClientsIT extends SshdTestBase {
 
-  static PrivateSshd sshd;
-  static String hostKey;
-  final List<AutoCloseable> cleanup = new ArrayList<>();
+  String hostKey;
 
   @BeforeAll
-  static void start() throws IOException {
-    sshd = PrivateSshd.start("kill_grace = 2s");
+  void checkClients() {
     boolean present = Files.isExecutable(Path.of("/usr/bin/plink"))
         && Exec.run("/usr/bin/python3", "-c", "import paramiko").exit() == 0;
     if (!present && "true".equals(System.getenv("CI"))) {
@@ -39,26 +34,6 @@ class OtherClientsIT {
         sshd.dir.resolve("host_ed25519.pub").toString()).split(" ")[1];
   }
 
-  @AfterAll
-  static void stop() throws IOException {
-    if (sshd != null) {
-      sshd.close();
-    }
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    for (AutoCloseable c : cleanup) {
-      c.close();
-    }
-  }
-
-  TestUser user() throws IOException {
-    TestUser u = TestUser.create(sshd.dir);
-    cleanup.add(0, u);
-    return u;
-  }
-
   List<String> putty(String program, TestUser u) {
     return new ArrayList<>(List.of(program, "-batch", "-P", Integer.toString(sshd.port),
         "-hostkey", hostKey, "-l", u.name, "-pw", u.password, "127.0.0.1"));
@@ -66,31 +41,24 @@ class OtherClientsIT {
 
   Process paramiko(TestUser u, String command) throws IOException {
     Path script = Path.of("src/test/resources/e2e/paramiko_session.py").toAbsolutePath();
-    Process p = new Clients(sshd).background(List.of("/usr/bin/python3", script.toString(),
-        Integer.toString(sshd.port), u.name, u.key.toString(), command), Map.of());
-    cleanup.add(0, p::destroyForcibly);
-    return p;
-  }
-
-  void awaitLive(TestUser u) {
-    Exec.await(OneLoginIT.BOUND, u.name + "'s session to be live",
-        () -> sshd.liveSessions(u.name).size() == 1);
+    return afterTest(clients.background(List.of("/usr/bin/python3", script.toString(),
+        Integer.toString(sshd.port), u.name, u.key.toString(), command), Map.of()));
   }
 
   @Test
   void paramikoFirstThenPlinkEndsBoth() throws IOException {
     TestUser u = user();
-    Process first = paramiko(u, OneLoginIT.HOLD);
-    awaitLive(u);
+    Process first = paramiko(u, HOLD);
+    awaitLive(u, 1);
 
     List<String> plink = putty("/usr/bin/plink", u);
     plink.add("touch $HOME/plink-ran");
-    Exec.Result second = Exec.run(OneLoginIT.BOUND, Map.of(), plink);
+    Exec.Result second = Exec.run(BOUND, Map.of(), plink);
 
     assertNotEquals(0, second.exit(), second.all());
     assertFalse(Files.exists(Path.of("/home", u.name, "plink-ran")));
-    Exec.await(OneLoginIT.BOUND, "paramiko's connection to end", () -> !first.isAlive());
-    Exec.await(OneLoginIT.BOUND, "every process of " + u.name + " to end",
+    Exec.await(BOUND, "paramiko's connection to end", () -> !first.isAlive());
+    Exec.await(BOUND, "every process of " + u.name + " to end",
         () -> u.processes().isEmpty());
   }
 
@@ -98,21 +66,20 @@ class OtherClientsIT {
   void plinkFirstThenPsftpEndsBoth() throws IOException {
     TestUser u = user();
     List<String> hold = putty("/usr/bin/plink", u);
-    hold.add(OneLoginIT.HOLD);
-    Process first = new Clients(sshd).background(hold, Map.of());
-    cleanup.add(0, first::destroyForcibly);
-    awaitLive(u);
+    hold.add(HOLD);
+    Process first = afterTest(clients.background(hold, Map.of()));
+    awaitLive(u, 1);
 
     Path batch = sshd.dir.resolve(u.name + ".psftp");
     Files.writeString(batch, "mkdir psftp-ran\n");
     List<String> psftp = putty("/usr/bin/psftp", u);
     psftp.addAll(List.of("-b", batch.toString()));
-    Exec.Result second = Exec.run(OneLoginIT.BOUND, Map.of(), psftp);
+    Exec.Result second = Exec.run(BOUND, Map.of(), psftp);
 
     assertNotEquals(0, second.exit(), second.all());
     assertFalse(Files.exists(Path.of("/home", u.name, "psftp-ran")));
-    Exec.await(OneLoginIT.BOUND, "plink's connection to end", () -> !first.isAlive());
-    Exec.await(OneLoginIT.BOUND, "every process of " + u.name + " to end",
+    Exec.await(BOUND, "plink's connection to end", () -> !first.isAlive());
+    Exec.await(BOUND, "every process of " + u.name + " to end",
         () -> u.processes().isEmpty());
     assertTrue(sshd.audit().contains("\"event\":\"kick\",\"user\":\"" + u.name));
   }

@@ -44,9 +44,9 @@ class PolicyVariantsIT {
   }
 
   Process hold(PrivateSshd sshd, TestUser u) throws IOException {
-    Process p = new Clients(sshd).start(u, List.of(), OneLoginIT.HOLD);
+    Process p = new Clients(sshd).start(u, List.of(), SshdTestBase.HOLD);
     cleanup.add(0, p::destroyForcibly);
-    Exec.await(OneLoginIT.BOUND, u.name + "'s session to be live",
+    Exec.await(SshdTestBase.BOUND, u.name + "'s session to be live",
         () -> sshd.liveSessions(u.name).size() == 1);
     return p;
   }
@@ -86,7 +86,7 @@ class PolicyVariantsIT {
     assertTrue(second.out().contains("loginwarden: login refused"), second.all());
     assertFalse(second.out().contains("second-ran"));
     // The refusal is decided before the hook exits: by now a kick would have been sent.
-    Exec.await(OneLoginIT.BOUND, "the violation to be audited",
+    Exec.await(SshdTestBase.BOUND, "the violation to be audited",
         () -> sshd.audit().contains("\"event\":\"refuse\",\"user\":\"" + u.name));
     assertTrue(first.isAlive(), "refuse_new keeps the first session");
     assertEquals(1, sshd.liveSessions(u.name).size());
@@ -99,7 +99,7 @@ class PolicyVariantsIT {
     PrivateSshd sshd = sshd("exempt_users = root " + u.name);
     Process first = new Clients(sshd).start(u, List.of(), "exec sleep 1000");
     cleanup.add(0, first::destroyForcibly);
-    Exec.await(OneLoginIT.BOUND, "the exempt session to open",
+    Exec.await(SshdTestBase.BOUND, "the exempt session to open",
         () -> sshd.audit().contains("\"event\":\"open\",\"user\":\"" + u.name));
 
     Exec.Result second = new Clients(sshd).sshKey(u, "echo exempt-again");
@@ -108,7 +108,7 @@ class PolicyVariantsIT {
     assertTrue(first.isAlive());
     assertTrue(sshd.audit().contains("\"reason\":\"exempt\""), sshd.audit());
     assertFalse(sshd.audit().contains("\"event\":\"violation\""), sshd.audit());
-    Exec.await(OneLoginIT.BOUND, "the exempt session's close to be audited",
+    Exec.await(SshdTestBase.BOUND, "the exempt session's close to be audited",
         () -> sshd.audit().contains("\"event\":\"close\",\"user\":\"" + u.name));
     assertTrue(sshd.state(u.name).isEmpty(), "exempt sessions are audited, not recorded");
   }
