@@ -23,8 +23,12 @@ class InstallIT {
   int run(String... args) throws Exception {
     List<String> c = new java.util.ArrayList<>(List.of("/usr/bin/java", "-jar", JAR.toString()));
     c.addAll(List.of(args));
-    Process p = new ProcessBuilder(c).inheritIO().start();
+    Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    if (p.exitValue() != 0) {
+      System.err.println(output);
+    }
     return p.exitValue();
   }
 
