@@ -17,15 +17,19 @@ import org.loginwarden.core.Action;
 import org.loginwarden.core.AuditRecord;
 import org.loginwarden.core.Decider;
 import org.loginwarden.core.Decision;
+import org.loginwarden.core.Observation;
 import org.loginwarden.core.Policy;
 import org.loginwarden.core.Presence;
 import org.loginwarden.core.SavedAccount;
 import org.loginwarden.core.Session;
 import org.loginwarden.core.SessionKey;
+import org.loginwarden.core.SessionLimits;
 import org.loginwarden.core.UserState;
 import org.loginwarden.pam.PamEnvironment;
+import org.loginwarden.proc.ActivityProbe;
 import org.loginwarden.proc.ProcessInfo;
 import org.loginwarden.proc.SessionTerminator;
+import org.loginwarden.proc.Terminals;
 import org.loginwarden.store.StateStore;
 import org.loginwarden.store.StoreException;
 import org.slf4j.Logger;
@@ -55,7 +59,7 @@ public final class Warden {
 
   /** One user as {@code status} shows it. */
   public record UserStatus(UserState state, Map<SessionKey, Presence> presence,
-      List<Instant> recentViolations, Policy policy) {}
+      List<Instant> recentViolations, Policy policy, SessionLimits limits, boolean exempt) {}
 
   private final Config config;
   private final StateStore store;
@@ -64,12 +68,14 @@ public final class Warden {
   private final AuditLog audit;
   private final GroupResolver groups;
   private final SessionEnding ending;
+  private final ActivityProbe probe;
+  private final Terminals terminals;
   private final Clock clock;
   private final Decider decider = new Decider();
 
   public Warden(Config config, StateStore store, SessionTerminator terminator,
       AccountLocker locker, AuditLog audit, GroupResolver groups, SessionEnding ending,
-      Clock clock) {
+      ActivityProbe probe, Terminals terminals, Clock clock) {
     this.config = config;
     this.store = store;
     this.terminator = terminator;
@@ -77,6 +83,8 @@ public final class Warden {
     this.audit = audit;
     this.groups = groups;
     this.ending = ending;
+    this.probe = probe;
+    this.terminals = terminals;
     this.clock = clock;
   }
 
@@ -153,9 +161,68 @@ public final class Warden {
     Map<SessionKey, Presence> presence = presenceOf(raw);
     Instant now = clock.instant();
     UserState state = decider.refresh(raw, presence, now).next();
-    Policy policy = config.policyFor(user, groupsOf(user));
+    List<String> userGroups = groupsOf(user);
+    Policy policy = config.policyFor(user, userGroups);
+    SessionLimits limits = config.limitsFor(user, userGroups);
+    // Use as of now, as the next sweep will see it; nothing is written.
+    Map<SessionKey, Observation> seen = probe.observe(state.sessions());
+    state = state.withSessions(state.sessions().stream()
+        .map(s -> seen.containsKey(s.key())
+            ? s.withActivity(Decider.activity(s, seen.get(s.key()), limits, now)) : s)
+        .toList());
     return new UserStatus(state, presence,
-        Decider.recentViolations(state.violations(), policy.violationWindow(), now), policy);
+        Decider.recentViolations(state.violations(), policy.violationWindow(), now), policy,
+        limits, config.isExempt(user, userGroups));
+  }
+
+  /** What one sweep did, for the watcher's log and tests. */
+  public record SweepResult(int users, int sessions, int ended, int failed) {}
+
+  /**
+   * One pass over every user: lift expired locks, drop dead sessions, end sessions past their
+   * time limits, warn those near them. /proc is read once for all sessions; each user is then
+   * decided under that user's lock, so hooks running at the same moment are never lost; the
+   * sessions to end are ended together at the end of the pass.
+   */
+  public SweepResult sweep() throws StoreException {
+    List<String> users = store.users();
+    List<String> toSweep = new ArrayList<>();
+    List<Session> all = new ArrayList<>();
+    for (String user : users) {
+      UserState s = peekForFastPath(user);
+      // Unreadable (null): sweep it anyway, so that the locked read reports and moves it aside.
+      if (s == null || !s.sessions().isEmpty() || s.lock() != null) {
+        toSweep.add(user);
+        all.addAll(s == null ? List.of() : s.sessions());
+      }
+    }
+    Map<SessionKey, Observation> seen = probe.observe(all);
+    CollectingEnding toEnd = new CollectingEnding();
+    int failed = 0;
+    for (String user : toSweep) {
+      List<String> userGroups = groupsOf(user);
+      boolean exempt = config.isExempt(user, userGroups);
+      SessionLimits limits = config.limitsFor(user, userGroups);
+      try {
+        transact(user, state -> decider.sweep(state, presenceOf(state), seen, limits, exempt,
+            config.dryRun(), clock.instant()), toEnd);
+      } catch (StoreException e) {
+        failed++;
+        reportError(user, null, "sweep: " + e.getMessage());
+      }
+    }
+    ending.end(toEnd.sessions, null);
+    return new SweepResult(toSweep.size(), all.size(), toEnd.sessions.size(), failed);
+  }
+
+  /** Gathers the sessions a pass decides to end, to end them all at once afterwards. */
+  private static final class CollectingEnding implements SessionEnding {
+    final List<Session> sessions = new ArrayList<>();
+
+    @Override
+    public void end(List<Session> more, Session refused) {
+      sessions.addAll(more);
+    }
   }
 
   /** Every user the store holds anything for. */
@@ -171,6 +238,11 @@ public final class Warden {
 
   private Decision transact(String user, Function<UserState, Decision> decide)
       throws StoreException {
+    return transact(user, decide, ending);
+  }
+
+  private Decision transact(String user, Function<UserState, Decision> decide,
+      SessionEnding endWith) throws StoreException {
     Decision d;
     List<AuditRecord> problems = new ArrayList<>();
     try (StateStore.Transaction tx = store.begin(user)) {
@@ -223,7 +295,12 @@ public final class Warden {
       }
     }
     if (!toEnd.isEmpty() || refused != null) {
-      ending.end(toEnd, refused);
+      endWith.end(toEnd, refused);
+    }
+    for (Action a : d.actions()) {
+      if (a instanceof Action.Warn w && !terminals.write(w.pty(), w.line())) {
+        LOG.warn("cannot warn {} on {}: the terminal did not take the line", user, w.pty());
+      }
     }
     return d;
   }

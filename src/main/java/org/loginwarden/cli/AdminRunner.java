@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.loginwarden.app.Warden;
 import org.loginwarden.config.ConfigException;
+import org.loginwarden.core.Durations;
 import org.loginwarden.install.Installer;
 import org.loginwarden.store.StoreException;
 import org.loginwarden.store.UserNames;
@@ -50,7 +51,7 @@ final class AdminRunner {
       for (String u : user != null ? List.of(user) : w.users()) {
         rows.add(w.status(u));
       }
-      StatusView view = new StatusView(rows);
+      StatusView view = new StatusView(java.time.Instant.now(), rows);
       io.out().print(json ? view.json() : view.table(!noLegend));
       io.out().flush();
       return ExitCode.OK;
@@ -58,6 +59,52 @@ final class AdminRunner {
       throw new Failure(ExitCode.CONFIG, "cannot read configuration: " + e.getMessage());
     } catch (StoreException e) {
       throw new Failure(ExitCode.STATE, "cannot read state: " + e.getMessage());
+    }
+  }
+
+  /**
+   * One sweep, or with {@code forever} one every sweep_interval until the process is stopped
+   * (SIGTERM ends it between or during passes: every write is atomic, and a session decided
+   * to end is finished by the next pass). A failing pass is reported and the next one runs.
+   */
+  ExitCode sweep(boolean forever) {
+    try {
+      Warden w = wiring.adminWarden(true);
+      java.time.Duration interval = wiring.config().sweepInterval();
+      org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AdminRunner.class);
+      if (forever) {
+        log.info("watch started: sweeping every {}", Durations.format(interval));
+      }
+      do {
+        long started = System.nanoTime();
+        try {
+          Warden.SweepResult r = w.sweep();
+          if (!forever || r.ended() > 0 || r.failed() > 0) {
+            log.info("sweep: {} user(s), {} session(s), {} ended, {} failed", r.users(),
+                r.sessions(), r.ended(), r.failed());
+          }
+          if (!forever && r.failed() > 0) {
+            return ExitCode.STATE;
+          }
+        } catch (StoreException e) {
+          if (!forever) {
+            throw e;
+          }
+          log.error("sweep failed: {}", e.getMessage());
+        }
+        if (forever) {
+          long left = interval.toNanos() - (System.nanoTime() - started);
+          Thread.sleep(Math.max(0, left / 1_000_000));
+        }
+      } while (forever);
+      return ExitCode.OK;
+    } catch (ConfigException e) {
+      throw new Failure(ExitCode.CONFIG, "cannot read configuration: " + e.getMessage());
+    } catch (StoreException e) {
+      throw new Failure(ExitCode.STATE, "cannot sweep: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return ExitCode.OK;
     }
   }
 

@@ -22,7 +22,8 @@ import picocli.CommandLine.ParentCommand;
     exitCodeListHeading = "%nExit codes:%n",
     subcommands = {LoginwardenCommand.Pam.class, LoginwardenCommand.Status.class,
         LoginwardenCommand.Lock.class, LoginwardenCommand.Unlock.class,
-        LoginwardenCommand.Kick.class, LoginwardenCommand.Install.class,
+        LoginwardenCommand.Kick.class, LoginwardenCommand.Sweep.class,
+        LoginwardenCommand.Watch.class, LoginwardenCommand.Install.class,
         LoginwardenCommand.Uninstall.class, LoginwardenCommand.EndSessions.class})
 final class LoginwardenCommand {
 
@@ -127,6 +128,32 @@ final class LoginwardenCommand {
     public Integer call() throws Exception {
       Main.requireRoot("kick " + user);
       return new AdminRunner(top.wiring(), top.io).kick(user).code;
+    }
+  }
+
+  @Command(name = "sweep", mixinStandardHelpOptions = true,
+      description = "One pass: end sessions past max_session_time or idle_timeout, warn those "
+          + "near it, lift expired locks, drop dead sessions. For cron or a systemd timer.")
+  static final class Sweep implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("sweep");
+      return new AdminRunner(top.wiring(), top.io).sweep(false).code;
+    }
+  }
+
+  @Command(name = "watch", mixinStandardHelpOptions = true,
+      description = "Sweep every sweep_interval until stopped: the enforcer for systemd "
+          + "(loginwarden.service).")
+  static final class Watch implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("watch");
+      return new AdminRunner(top.wiring(), top.io).sweep(true).code;
     }
   }
 

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.loginwarden.app.Warden.UserStatus;
+import org.loginwarden.core.Deadline;
+import org.loginwarden.core.Decider;
 import org.loginwarden.core.Durations;
 import org.loginwarden.core.Lock;
 import org.loginwarden.core.Presence;
@@ -18,9 +21,17 @@ import org.loginwarden.core.Session;
 final class StatusView {
 
   private final List<UserStatus> users;
+  private final Instant now;
 
-  StatusView(List<UserStatus> users) {
+  StatusView(Instant now, List<UserStatus> users) {
     this.users = users;
+    this.now = now;
+  }
+
+  /** The time limit that will end the session, or null (none set, exempt, already ending). */
+  private static Deadline deadline(UserStatus u, Session s) {
+    return u.exempt() || s.ending() != null ? null
+        : Deadline.of(s, Decider.lastActive(s), u.limits());
   }
 
   String table(boolean legend) {
@@ -33,12 +44,19 @@ final class StatusView {
       for (Session s : u.state().sessions()) {
         sessions++;
         Presence p = u.presence().getOrDefault(s.key(), Presence.LIVE);
+        Deadline end = deadline(u, s);
         sessionRows.add(new String[] {u.state().user(),
             s.hasAuditSession() ? Long.toString(s.auditSession()) : null,
             Long.toString(s.pid()),
             s.remoteHost() == null ? null
                 : s.remoteHost() + (s.remotePort() > 0 ? " port " + s.remotePort() : ""),
-            s.tty(), s.service(), time(s.opened()),
+            s.activity() != null && s.activity().pty() != null
+                ? s.activity().pty().substring("/dev/".length()) : s.tty(),
+            s.service(), time(s.opened()),
+            Durations.human(Duration.between(s.opened(), now)),
+            Durations.human(Duration.between(Decider.lastActive(s), now)),
+            end == null ? null
+                : "in " + Durations.human(Duration.between(now, end.at())) + " (" + end.limit() + ")",
             s.ending() != null ? "ending" : p.name().toLowerCase(Locale.ROOT)});
       }
       Lock l = u.state().lock();
@@ -53,7 +71,7 @@ final class StatusView {
     }
     if (!sessionRows.isEmpty()) {
       render(out, legend, new String[] {"USER", "SESSION", "PID", "REMOTE", "TTY", "SERVICE",
-          "OPENED", "STATE"}, sessionRows);
+          "OPENED", "AGE", "IDLE", "ENDS", "STATE"}, sessionRows);
       out.append('\n');
     }
     render(out, legend, new String[] {"USER", "SESSIONS", "VIOLATIONS", "LOCKED", "REASON",
@@ -93,6 +111,16 @@ final class StatusView {
           g.writeStringField("ending", s.ending() == null ? null : s.ending().toString());
           g.writeStringField("state", u.presence().getOrDefault(s.key(), Presence.LIVE).name()
               .toLowerCase(Locale.ROOT));
+          if (s.activity() != null) {
+            g.writeStringField("pty", s.activity().pty());
+          }
+          g.writeStringField("lastActive", Decider.lastActive(s).toString());
+          g.writeNumberField("ageSeconds", Duration.between(s.opened(), now).toSeconds());
+          g.writeNumberField("idleSeconds",
+              Duration.between(Decider.lastActive(s), now).toSeconds());
+          Deadline end = deadline(u, s);
+          g.writeStringField("endsAt", end == null ? null : end.at().toString());
+          g.writeStringField("endsBy", end == null ? null : end.limit());
           g.writeEndObject();
         }
         g.writeEndArray();

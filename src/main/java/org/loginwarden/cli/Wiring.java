@@ -16,9 +16,11 @@ import org.loginwarden.audit.AuditLog;
 import org.loginwarden.config.Config;
 import org.loginwarden.config.ConfigException;
 import org.loginwarden.config.ConfigParser;
+import org.loginwarden.proc.ActivityProbe;
 import org.loginwarden.proc.ProcessTable;
 import org.loginwarden.proc.ProcfsProcessTable;
 import org.loginwarden.proc.SessionTerminator;
+import org.loginwarden.proc.Terminals;
 import org.loginwarden.store.FileStateStore;
 import org.loginwarden.store.StoreException;
 
@@ -84,8 +86,10 @@ final class Wiring {
             // The caller reports the store failure itself.
           }
         });
+    Terminals terminals = new Terminals();
     return new Warden(c, store, terminator(), UsermodAccountLocker.system(), audit,
-        GroupResolver.idCommand(), ending, clock);
+        GroupResolver.idCommand(), ending, new ActivityProbe(processes, terminals), terminals,
+        clock);
   }
 
   static String hostName() {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import org.loginwarden.core.OnViolation;
 import org.loginwarden.core.Policy;
+import org.loginwarden.core.SessionLimits;
 
 /** The parsed configuration file. Immutable; see {@link ConfigParser} for the format. */
 public record Config(
@@ -27,6 +28,11 @@ public record Config(
     Duration killGrace,
     OnError onError,
     boolean dryRun,
+    Duration maxSessionTime,
+    Duration idleTimeout,
+    Duration warnBefore,
+    Duration sweepInterval,
+    boolean foregroundJobIsActivity,
     Map<String, Overrides> userSections,
     Map<String, Overrides> groupSections) {
 
@@ -56,27 +62,33 @@ public record Config(
    * order, then the [user] section, which beats any group.
    */
   public Policy policyFor(String user, List<String> groups) {
-    Overrides merged = Overrides.NONE;
-    for (Map.Entry<String, Overrides> section : groupSections.entrySet()) {
-      if (groups.contains(section.getKey())) {
-        merged = overlay(merged, section.getValue());
-      }
-    }
-    merged = overlay(merged, userSections.getOrDefault(user, Overrides.NONE));
+    Overrides o = sectionsFor(user, groups);
     return new Policy(
-        merged.maxSessions() != null ? merged.maxSessions() : maxSessions,
+        o.get("max_sessions", maxSessions),
         onViolation,
-        merged.violations() != null ? merged.violations() : violations,
-        merged.violationWindow() != null ? merged.violationWindow() : violationWindow,
-        merged.lockTime() != null ? merged.lockTime() : lockTime,
+        o.get("violations", violations),
+        o.get("violation_window", violationWindow),
+        o.get("lock_time", lockTime),
         dryRun);
   }
 
-  private static Overrides overlay(Overrides base, Overrides top) {
-    return new Overrides(
-        top.maxSessions() != null ? top.maxSessions() : base.maxSessions(),
-        top.violations() != null ? top.violations() : base.violations(),
-        top.violationWindow() != null ? top.violationWindow() : base.violationWindow(),
-        top.lockTime() != null ? top.lockTime() : base.lockTime());
+  /** The session time limits for one user, resolved like {@link #policyFor}. */
+  public SessionLimits limitsFor(String user, List<String> groups) {
+    Overrides o = sectionsFor(user, groups);
+    return new SessionLimits(
+        o.get("max_session_time", maxSessionTime),
+        o.get("idle_timeout", idleTimeout),
+        o.get("warn_before", warnBefore),
+        foregroundJobIsActivity);
+  }
+
+  private Overrides sectionsFor(String user, List<String> groups) {
+    Overrides merged = Overrides.NONE;
+    for (Map.Entry<String, Overrides> section : groupSections.entrySet()) {
+      if (groups.contains(section.getKey())) {
+        merged = merged.under(section.getValue());
+      }
+    }
+    return merged.under(userSections.getOrDefault(user, Overrides.NONE));
   }
 }

@@ -32,8 +32,8 @@ public final class ConfigParser {
   private static final long MAX_FILE_BYTES = 1 << 20;
   /** The decision core keeps 100 violations per user: a higher threshold would never lock. */
   private static final int MAX_VIOLATIONS = 100;
-  private static final Set<String> SECTION_KEYS =
-      Set.of("max_sessions", "violations", "violation_window", "lock_time");
+  private static final Set<String> SECTION_KEYS = Set.of("max_sessions", "violations",
+      "violation_window", "lock_time", "max_session_time", "idle_timeout", "warn_before");
 
   /** The configuration when no file exists: the documented defaults. */
   public static Config defaults() {
@@ -188,6 +188,11 @@ public final class ConfigParser {
     Duration killGrace = Duration.ofSeconds(2);
     OnError onError = OnError.OPEN;
     boolean dryRun = false;
+    Duration maxSessionTime = Duration.ZERO;
+    Duration idleTimeout = Duration.ZERO;
+    Duration warnBefore = Duration.ofMinutes(1);
+    Duration sweepInterval = Duration.ofSeconds(10);
+    boolean foregroundJobIsActivity = false;
     final Map<String, Overrides> users = new LinkedHashMap<>();
     final Map<String, Overrides> groups = new LinkedHashMap<>();
 
@@ -209,6 +214,11 @@ public final class ConfigParser {
         case "kill_grace" -> killGrace = bounded(duration(value, false), 60);
         case "on_error" -> onError = choice(value, OnError.class);
         case "dry_run" -> dryRun = bool(value);
+        case "max_session_time" -> maxSessionTime = duration(value, false);
+        case "idle_timeout" -> idleTimeout = duration(value, false);
+        case "warn_before" -> warnBefore = duration(value, false);
+        case "sweep_interval" -> sweepInterval = duration(value, true);
+        case "foreground_job_is_activity" -> foregroundJobIsActivity = bool(value);
         default -> throw new IllegalArgumentException("unknown key '" + clip(key) + "'");
       }
     }
@@ -218,7 +228,7 @@ public final class ConfigParser {
         case "max_sessions" -> integer(value, 1, 1000);
         case "violations" -> integer(value, 1, MAX_VIOLATIONS);
         case "violation_window" -> duration(value, true);
-        default -> duration(value, false);
+        default -> duration(value, false); // lock_time and the session time limits
       };
     }
 
@@ -234,7 +244,8 @@ public final class ConfigParser {
     Config build() {
       return new Config(maxSessions, onViolation, violations, violationWindow, lockTime,
           services, exemptUsers, exemptGroups, stateDir, runDir, auditLog, logFile, lockTimeout,
-          killGrace, onError, dryRun, users, groups);
+          killGrace, onError, dryRun, maxSessionTime, idleTimeout, warnBefore, sweepInterval,
+          foregroundJobIsActivity, users, groups);
     }
 
     private static int integer(String value, int min, int max) {

@@ -18,6 +18,9 @@ public sealed interface Action {
    */
   record EndConnection(Session refused) implements Action {}
 
+  /** Write one line to a session's terminal: its end is near. */
+  record Warn(Session session, String pty, String line) implements Action {}
+
   /** Mirror a new lock into the system's account database (/etc/shadow). */
   record LockAccount() implements Action {}
 

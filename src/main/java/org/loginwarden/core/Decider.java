@@ -135,6 +135,122 @@ public final class Decider {
     return out.allow(state.user() + " unlocked");
   }
 
+  /**
+   * A sweep of one user: lifts an expired lock, drops gone sessions, records how each session
+   * is used, ends those past {@code max_session_time} or idle past {@code idle_timeout}, and
+   * warns a pty session once, {@code warn_before} its end.
+   */
+  public Decision sweep(UserState state, Map<SessionKey, Presence> presence,
+      Map<SessionKey, Observation> seen, SessionLimits limits, boolean exempt, boolean dryRun,
+      Instant now) {
+    Outcome out = new Outcome(prune(state, presence), dryRun);
+    out.liftExpiredLock(now);
+    List<Session> kept = new ArrayList<>();
+    List<Session> expired = new ArrayList<>();
+    List<Session> idle = new ArrayList<>();
+    List<Session> unfinished = new ArrayList<>();
+    for (Session s : out.state.sessions()) {
+      if (s.ending() != null) {
+        // Decided before (a kick, an earlier sweep); if it still runs long after, finish it.
+        if (!s.ending().plus(RETRY_ENDING_AFTER).isAfter(now)) {
+          unfinished.add(s);
+        }
+        kept.add(s);
+        continue;
+      }
+      Observation o = seen.get(s.key());
+      Session updated = o == null ? s : s.withActivity(activity(s, o, limits, now));
+      Instant lastActive = lastActive(updated);
+      Duration age = Duration.between(s.opened(), now);
+      Duration idleFor = Duration.between(lastActive, now);
+      if (!exempt && isSet(limits.maxSessionTime()) && age.compareTo(limits.maxSessionTime()) >= 0) {
+        expired.add(updated);
+      } else if (!exempt && isSet(limits.idleTimeout())
+          && idleFor.compareTo(limits.idleTimeout()) >= 0) {
+        idle.add(updated);
+      } else if (!exempt) {
+        updated = warnIfNear(out, updated, limits, now);
+      }
+      kept.add(updated);
+    }
+    out.state = out.state.withSessions(kept);
+    for (Session s : expired) {
+      out.end(List.of(s), now, "lived " + Durations.human(Duration.between(s.opened(), now))
+          + " (max_session_time " + Durations.format(limits.maxSessionTime()) + ")", "expired");
+    }
+    for (Session s : idle) {
+      out.end(List.of(s), now, "idle for " + Durations.human(Duration.between(lastActive(s), now))
+          + " (idle_timeout " + Durations.format(limits.idleTimeout()) + ")", "idle");
+    }
+    if (!unfinished.isEmpty() && !dryRun) {
+      out.actions.add(new Action.EndSessions(unfinished));
+    }
+    return out.allow();
+  }
+
+  /** After this long, a session decided to end but still running is ended again. */
+  static final Duration RETRY_ENDING_AFTER = Duration.ofSeconds(10);
+  /** A session with no process but sshd's moves bytes for keepalives: this little is not use. */
+  static final long SSHD_ONLY_NOISE_BYTES = 4096;
+
+  /** The session's use as of now, from what it was at the last pass and what /proc says. */
+  public static Activity activity(Session s, Observation o, SessionLimits limits, Instant now) {
+    Activity before = s.activity();
+    Instant last;
+    if (o.pty() != null) {
+      // The terminal's last input; a pty reused from an older login may predate this one.
+      last = o.lastInput() == null || o.lastInput().isBefore(s.opened()) ? s.opened()
+          : o.lastInput();
+      if (limits.foregroundJobIsActivity() && o.foregroundJob()) {
+        last = now;
+      }
+    } else if (before == null) {
+      // First look (a watcher that was down, a sweep just after login): no history, so no
+      // idle time is held against the session.
+      last = now;
+    } else {
+      long moved = Math.abs(o.ioBytes() - before.ioBytes());
+      boolean used = o.sshdOnly() ? moved >= SSHD_ONLY_NOISE_BYTES : moved > 0;
+      last = used ? now : before.lastActive();
+    }
+    Instant warned = before == null || before.warned() == null || last.isAfter(before.warned())
+        ? null : before.warned();
+    long io = o.sshdOnly() && before != null
+        && Math.abs(o.ioBytes() - before.ioBytes()) < SSHD_ONLY_NOISE_BYTES
+        ? before.ioBytes() : o.ioBytes();
+    return new Activity(last, io, o.pty(), warned);
+  }
+
+  /** When the session was last used, as the last sweep recorded it (else its opening). */
+  public static Instant lastActive(Session s) {
+    return s.activity() == null ? s.opened() : s.activity().lastActive();
+  }
+
+  private static boolean isSet(Duration d) {
+    return d != null && !d.isZero();
+  }
+
+  /** Warns a pty session once when its end is within warn_before. */
+  private static Session warnIfNear(Outcome out, Session s, SessionLimits limits, Instant now) {
+    Activity a = s.activity();
+    if (a == null || a.pty() == null || a.warned() != null || !isSet(limits.warnBefore())) {
+      return s;
+    }
+    Deadline end = Deadline.of(s, a.lastActive(), limits);
+    if (end == null || Duration.between(now, end.at()).compareTo(limits.warnBefore()) > 0) {
+      return s;
+    }
+    String line = "loginwarden: this session ends in "
+        + Durations.human(Duration.between(now, end.at())) + ": "
+        + end.why(s, a.lastActive(), limits, now);
+    out.audit("warn", s, line.substring("loginwarden: ".length()));
+    if (out.dryRun) {
+      return s;
+    }
+    out.actions.add(new Action.Warn(s, a.pty(), line));
+    return s.withActivity(new Activity(a.lastActive(), a.ioBytes(), a.pty(), now));
+  }
+
   /** The state with expired locks lifted and gone sessions dropped, for status and sweeps. */
   public Decision refresh(UserState state, Map<SessionKey, Presence> presence, Instant now) {
     Outcome out = new Outcome(prune(state, presence), false);
@@ -216,15 +332,19 @@ public final class Decider {
     }
 
     void end(List<Session> sessions, Instant now, String reason) {
+      end(sessions, now, reason, "kick");
+    }
+
+    void end(List<Session> sessions, Instant now, String reason, String event) {
       if (sessions.isEmpty()) {
         return;
       }
       for (Session s : sessions) {
-        audit("kick", s, reason);
+        audit(event, s, reason);
       }
       if (!dryRun) {
         state = state.withSessions(state.sessions().stream()
-            .map(s -> sessions.contains(s) ? s.endingAt(now) : s)
+            .map(s -> sessions.stream().anyMatch(e -> e.key().equals(s.key())) ? s.endingAt(now) : s)
             .toList());
         actions.add(new Action.EndSessions(sessions));
       }

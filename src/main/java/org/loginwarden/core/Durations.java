@@ -46,6 +46,18 @@ public final class Durations {
     return c >= '0' && c <= '9';
   }
 
+  /** Rounded for people: "45 s", "14 min", "8 h". */
+  public static String human(Duration d) {
+    long s = Math.max(0, d.toSeconds());
+    if (s < 120) {
+      return s + " s";
+    }
+    if (s < 120 * 60) {
+      return s / 60 + " min";
+    }
+    return s / 3600 + " h";
+  }
+
   /** The shortest exact form: 600s prints as 10m. */
   public static String format(Duration d) {
     long s = d.toSeconds();

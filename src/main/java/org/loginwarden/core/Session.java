@@ -10,6 +10,7 @@ import java.time.Instant;
  * @param startTime    field 22 of {@code /proc/PID/stat}, in clock ticks since boot
  * @param auditSession {@code /proc/PID/sessionid}, or {@link #NO_AUDIT_SESSION} when audit is off
  * @param ending       when loginwarden decided to end this session; null while it may run
+ * @param activity     what the last sweep saw of its use; null before the first sweep
  */
 public record Session(
     long pid,
@@ -22,10 +23,19 @@ public record Session(
     String authMethod,
     String authKey,
     Instant opened,
-    Instant ending) {
+    Instant ending,
+    Activity activity) {
 
   /** The kernel's "unset" value for /proc/PID/sessionid: (u32) -1. */
   public static final long NO_AUDIT_SESSION = 4294967295L;
+
+  /** A session as open_session records it: not ending, not yet swept. */
+  public Session(long pid, long startTime, long auditSession, String service, String remoteHost,
+      int remotePort, String tty, String authMethod, String authKey, Instant opened,
+      Instant ending) {
+    this(pid, startTime, auditSession, service, remoteHost, remotePort, tty, authMethod,
+        authKey, opened, ending, null);
+  }
 
   public SessionKey key() {
     return new SessionKey(pid, startTime);
@@ -39,6 +49,11 @@ public record Session(
     return ending != null
         ? this
         : new Session(pid, startTime, auditSession, service, remoteHost, remotePort, tty,
-            authMethod, authKey, opened, when);
+            authMethod, authKey, opened, when, activity);
+  }
+
+  public Session withActivity(Activity seen) {
+    return new Session(pid, startTime, auditSession, service, remoteHost, remotePort, tty,
+        authMethod, authKey, opened, ending, seen);
   }
 }

@@ -15,6 +15,18 @@ public interface ProcessTable {
   /** Every process, uid left unread (-1) for speed. */
   List<ProcessInfo> all();
 
+  /** Bytes the process has read plus written (rchar + wchar of /proc/PID/io), or -1. */
+  long ioBytes(long pid);
+
+  /** The pseudo-terminal on the process's stdin (/dev/pts/N), or null. */
+  String terminal(long pid);
+
+  /**
+   * Whether a job other than the process's own group holds its terminal's foreground: for a
+   * login shell, that a command is running in the foreground rather than the shell waiting.
+   */
+  boolean foregroundJob(long pid);
+
   /** This process's pid. */
   long self();
 

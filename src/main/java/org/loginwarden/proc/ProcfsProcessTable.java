@@ -71,6 +71,45 @@ public final class ProcfsProcessTable implements ProcessTable {
   }
 
   @Override
+  public long ioBytes(long pid) {
+    try {
+      long total = 0;
+      int found = 0;
+      for (String line : Files.readAllLines(root.resolve(pid + "/io"), StandardCharsets.US_ASCII)) {
+        if (line.startsWith("rchar:") || line.startsWith("wchar:")) {
+          total += Long.parseLong(line.substring(6).trim());
+          found++;
+        }
+      }
+      return found == 2 ? total : -1;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  @Override
+  public String terminal(long pid) {
+    try {
+      String target = Files.readSymbolicLink(root.resolve(pid + "/fd/0")).toString();
+      return target.matches("/dev/pts/[0-9]{1,6}") ? target : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public boolean foregroundJob(long pid) {
+    try {
+      long[] f = parseStat(Files.readString(root.resolve(pid + "/stat"),
+          StandardCharsets.ISO_8859_1));
+      // f[2] is the process group (field 5), f[5] the terminal's foreground group (field 8).
+      return f != null && f[5] > 0 && f[5] != f[2];
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Override
   public long self() {
     return ProcessHandle.current().pid();
   }

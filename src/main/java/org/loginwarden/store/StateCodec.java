@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import org.loginwarden.core.Activity;
 import org.loginwarden.core.Lock;
 import org.loginwarden.core.SavedAccount;
 import org.loginwarden.core.Session;
@@ -61,6 +62,15 @@ final class StateCodec {
         g.writeStringField("authKey", s.authKey());
         g.writeStringField("opened", s.opened().toString());
         g.writeStringField("ending", s.ending() == null ? null : s.ending().toString());
+        Activity a = s.activity();
+        if (a != null) {
+          g.writeObjectFieldStart("activity");
+          g.writeStringField("lastActive", a.lastActive().toString());
+          g.writeNumberField("ioBytes", a.ioBytes());
+          g.writeStringField("pty", a.pty());
+          g.writeStringField("warned", a.warned() == null ? null : a.warned().toString());
+          g.writeEndObject();
+        }
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -106,9 +116,24 @@ final class StateCodec {
           number(n, "pid"), number(n, "start"), number(n, "auditSession"),
           text(n, "service", true), text(n, "rhost", false), port(n, "rport"),
           text(n, "tty", false), text(n, "authMethod", false), text(n, "authKey", false),
-          instant(n, "opened", true), instant(n, "ending", false)));
+          instant(n, "opened", true), instant(n, "ending", false), activity(n.path("activity"))));
     }
     return out;
+  }
+
+  private static Activity activity(JsonNode a) throws CorruptException {
+    if (a.isMissingNode() || a.isNull()) {
+      return null;
+    }
+    if (!a.isObject()) {
+      throw new CorruptException("'activity' is not an object");
+    }
+    long io = number(a, "ioBytes");
+    if (io < 0) {
+      throw new CorruptException("'ioBytes' is negative");
+    }
+    return new Activity(instant(a, "lastActive", true), io, text(a, "pty", false),
+        instant(a, "warned", false));
   }
 
   static Persistent readPersistent(String user, byte[] bytes) throws CorruptException {

@@ -18,13 +18,17 @@ import org.loginwarden.core.Policy;
 import org.loginwarden.core.Presence;
 import org.loginwarden.core.SavedAccount;
 import org.loginwarden.core.Session;
+import org.loginwarden.core.SessionLimits;
 import org.loginwarden.core.UserState;
 
 class StatusViewTest {
 
   private static final Instant T = Instant.parse("2026-03-01T12:00:00.987Z");
+  private static final Instant NOW = T.plusSeconds(600);
   private static final Policy POLICY = new Policy(1, OnViolation.KICK_ALL, 3,
       Duration.ofMinutes(10), Duration.ZERO, false);
+  private static final SessionLimits IDLE_15M = new SessionLimits(Duration.ZERO,
+      Duration.ofMinutes(15), Duration.ofMinutes(1), false);
 
   private static final Session ALICE_1 = new Session(1000, 5000, 7, "sshd", "192.0.2.7", 50022,
       "ssh", "publickey", "ssh-ed25519 AAAA", T, null);
@@ -35,13 +39,13 @@ class StatusViewTest {
 
   private static UserStatus alice() {
     return new UserStatus(new UserState("alice", List.of(ALICE_1, ALICE_2), List.of(T), null),
-        Map.of(ALICE_1.key(), Presence.SETTLING), List.of(T), POLICY);
+        Map.of(ALICE_1.key(), Presence.SETTLING), List.of(T), POLICY, IDLE_15M, false);
   }
 
   private static UserStatus bob() {
     Lock lock = new Lock(T, null, "admin", "root", null);
     return new UserStatus(new UserState("bob", List.of(), List.of(), lock), Map.of(),
-        List.of(), POLICY);
+        List.of(), POLICY, SessionLimits.NONE, false);
   }
 
   private static UserStatus carol() {
@@ -49,18 +53,19 @@ class StatusViewTest {
         new SavedAccount(false, ""));
     return new UserStatus(new UserState("carol", List.of(CAROL_1), List.of(T, T), lock),
         Map.of(CAROL_1.key(), Presence.CLOSING), List.of(T, T),
-        new Policy(2, OnViolation.REFUSE_NEW, 5, Duration.ofHours(1), Duration.ZERO, false));
+        new Policy(2, OnViolation.REFUSE_NEW, 5, Duration.ofHours(1), Duration.ZERO, false),
+        SessionLimits.NONE, false);
   }
 
   @Test
   void tableWithLegend() {
-    String out = new StatusView(List.of(alice(), bob(), carol())).table(true);
+    String out = new StatusView(NOW, List.of(alice(), bob(), carol())).table(true);
 
     assertEquals("""
-        USER  SESSION PID  REMOTE               TTY   SERVICE OPENED               STATE
-        alice 7       1000 192.0.2.7 port 50022 ssh   sshd    2026-03-01T12:00:00Z settling
-        alice -       2000 -                    -     sshd    2026-03-01T12:01:00Z ending
-        carol 9       3000 2001:db8::1          pts/3 sshd    2026-03-01T12:00:00Z closing
+        USER  SESSION PID  REMOTE               TTY   SERVICE OPENED               AGE    IDLE   ENDS                    STATE
+        alice 7       1000 192.0.2.7 port 50022 ssh   sshd    2026-03-01T12:00:00Z 10 min 10 min in 5 min (idle_timeout) settling
+        alice -       2000 -                    -     sshd    2026-03-01T12:01:00Z 9 min  9 min  -                       ending
+        carol 9       3000 2001:db8::1          pts/3 sshd    2026-03-01T12:00:00Z 10 min 10 min -                       closing
 
         USER  SESSIONS VIOLATIONS LOCKED               REASON     UNTIL
         alice 2        1/3 in 10m -                    -          -
@@ -73,7 +78,7 @@ class StatusViewTest {
 
   @Test
   void noLegendDropsHeaderAndFooter() {
-    String out = new StatusView(List.of(bob())).table(false);
+    String out = new StatusView(NOW, List.of(bob())).table(false);
 
     assertEquals("bob 0 0/3 in 10m 2026-03-01T12:00:00Z admin unlock\n", out);
   }
@@ -81,24 +86,25 @@ class StatusViewTest {
   @Test
   void oneOfEachIsSingular() {
     UserStatus one = new UserStatus(new UserState("dave", List.of(ALICE_1), List.of(), null),
-        Map.of(), List.of(), POLICY);
+        Map.of(), List.of(), POLICY, IDLE_15M, true);
 
-    String out = new StatusView(List.of(one)).table(true);
+    String out = new StatusView(NOW, List.of(one)).table(true);
 
     assertTrue(out.endsWith("\n1 user listed, 1 session, 0 locked.\n"), out);
     assertTrue(out.contains(" live\n"), "a session missing from the presence map is live");
+    assertTrue(out.contains(" 10 min - "), "an exempt user's session has no end: " + out);
   }
 
   @Test
   void nobodyAtAll() {
     assertEquals("USER SESSIONS VIOLATIONS LOCKED REASON UNTIL\n\n"
-        + "0 users listed, 0 sessions, 0 locked.\n", new StatusView(List.of()).table(true));
-    assertEquals("", new StatusView(List.of()).table(false));
+        + "0 users listed, 0 sessions, 0 locked.\n", new StatusView(NOW, List.of()).table(true));
+    assertEquals("", new StatusView(NOW, List.of()).table(false));
   }
 
   @Test
   void noLineHasTrailingBlanks() {
-    String out = new StatusView(List.of(alice(), bob(), carol())).table(true);
+    String out = new StatusView(NOW, List.of(alice(), bob(), carol())).table(true);
 
     for (String line : out.split("\n")) {
       assertEquals(line.stripTrailing(), line);
@@ -107,7 +113,7 @@ class StatusViewTest {
 
   @Test
   void json() throws Exception {
-    String out = new StatusView(List.of(alice(), bob(), carol())).json();
+    String out = new StatusView(NOW, List.of(alice(), bob(), carol())).json();
 
     assertTrue(out.endsWith("}\n"), out);
     JsonNode root = new ObjectMapper().readTree(out);
@@ -133,6 +139,10 @@ class StatusViewTest {
     assertEquals(T.toString(), s1.get("opened").textValue(), "JSON keeps full precision");
     assertTrue(s1.get("ending").isNull());
     assertEquals("settling", s1.get("state").textValue());
+    assertEquals(600, s1.get("ageSeconds").longValue());
+    assertEquals(600, s1.get("idleSeconds").longValue());
+    assertEquals(T.plusSeconds(900).toString(), s1.get("endsAt").textValue());
+    assertEquals("idle_timeout", s1.get("endsBy").textValue());
     JsonNode s2 = alice.get("sessions").get(1);
     assertFalse(s2.has("auditSession"), "no audit session, no field");
     assertTrue(s2.get("remoteHost").isNull());
@@ -154,7 +164,7 @@ class StatusViewTest {
 
   @Test
   void jsonOfNobody() throws Exception {
-    JsonNode root = new ObjectMapper().readTree(new StatusView(List.of()).json());
+    JsonNode root = new ObjectMapper().readTree(new StatusView(NOW, List.of()).json());
 
     assertEquals(0, root.get("users").size());
   }

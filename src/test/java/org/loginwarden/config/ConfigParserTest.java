@@ -2,7 +2,6 @@ package org.loginwarden.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -257,8 +256,8 @@ class ConfigParserTest {
     Config c = parse("[user alice]\nmax_sessions = 2\n[user bob]\nmax_sessions = 5\n"
         + "[user alice]\nviolations = 7\n");
 
-    assertEquals(new Overrides(2, 7, null, null), c.userSections().get("alice"));
-    assertEquals(new Overrides(5, null, null, null), c.userSections().get("bob"));
+    assertEquals(new Overrides(Map.of("max_sessions", 2, "violations", 7)), c.userSections().get("alice"));
+    assertEquals(new Overrides(Map.of("max_sessions", 5)), c.userSections().get("bob"));
   }
 
   @Test
@@ -365,7 +364,9 @@ class ConfigParserTest {
   void overridesWithAKey() {
     Overrides o = Overrides.NONE.with("max_sessions", 2).with("lock_time", Duration.ZERO);
 
-    assertEquals(new Overrides(2, null, null, Duration.ZERO), o);
-    assertNull(Overrides.NONE.maxSessions());
+    assertEquals(new Overrides(Map.of("max_sessions", 2, "lock_time", Duration.ZERO)), o);
+    assertEquals(Map.of(), Overrides.NONE.values());
+    assertEquals(3, Overrides.NONE.get("max_sessions", 3), "unset: the global value");
+    assertEquals(2, o.get("max_sessions", 3));
   }
 }
