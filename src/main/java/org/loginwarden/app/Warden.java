@@ -72,6 +72,8 @@ public final class Warden {
   private final Terminals terminals;
   private final Clock clock;
   private final Decider decider = new Decider();
+  /** When this process's previous sweep started; null before the first. */
+  private Instant previousPass;
 
   public Warden(Config config, StateStore store, SessionTerminator terminator,
       AccountLocker locker, AuditLog audit, GroupResolver groups, SessionEnding ending,
@@ -185,6 +187,7 @@ public final class Warden {
    * sessions to end are ended together at the end of the pass.
    */
   public SweepResult sweep() throws StoreException {
+    Instant started = clock.instant();
     List<String> users = store.users();
     List<String> toSweep = new ArrayList<>();
     List<Session> all = new ArrayList<>();
@@ -205,13 +208,14 @@ public final class Warden {
       SessionLimits limits = config.limitsFor(user, userGroups);
       try {
         transact(user, state -> decider.sweep(state, presenceOf(state), seen, limits, exempt,
-            config.dryRun(), clock.instant()), toEnd);
+            config.dryRun(), clock.instant(), previousPass), toEnd);
       } catch (StoreException e) {
         failed++;
         reportError(user, null, "sweep: " + e.getMessage());
       }
     }
     ending.end(toEnd.sessions, null);
+    previousPass = started;
     return new SweepResult(toSweep.size(), all.size(), toEnd.sessions.size(), failed);
   }
 
@@ -345,7 +349,14 @@ public final class Warden {
   private Map<SessionKey, Presence> presenceOf(UserState state) {
     Map<SessionKey, Presence> out = new HashMap<>();
     for (Session s : state.sessions()) {
-      out.put(s.key(), terminator.presence(s));
+      Presence p = terminator.presence(s);
+      // A session being ended is kept, not counting, while any of its processes is left:
+      // its [priv] sshd goes first on SIGTERM, and what ignores SIGTERM must still be killed,
+      // by the next sweep if the process ending it was itself killed.
+      if (s.ending() != null && p == Presence.GONE && !terminator.members(s).isEmpty()) {
+        p = Presence.CLOSING;
+      }
+      out.put(s.key(), p);
     }
     return out;
   }

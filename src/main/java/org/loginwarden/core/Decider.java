@@ -78,6 +78,11 @@ public final class Decider {
         long seconds = Duration.between(s.opened(), now).toSeconds();
         out.audit("close", s, (s.ending() != null ? "ended by loginwarden" : "logout")
             + " after " + seconds + "s");
+        if (s.ending() != null) {
+          // Its sshd goes first; processes that ignore SIGTERM may outlive it. The record is
+          // dropped once nothing of the session is left, so a later sweep can finish them.
+          kept.add(s);
+        }
       } else {
         kept.add(s);
       }
@@ -143,6 +148,16 @@ public final class Decider {
   public Decision sweep(UserState state, Map<SessionKey, Presence> presence,
       Map<SessionKey, Observation> seen, SessionLimits limits, boolean exempt, boolean dryRun,
       Instant now) {
+    return sweep(state, presence, seen, limits, exempt, dryRun, now, null);
+  }
+
+  /**
+   * Like {@link #sweep(UserState, Map, Map, SessionLimits, boolean, boolean, Instant)}, knowing
+   * when the previous pass of the same watcher ran (null: unknown).
+   */
+  public Decision sweep(UserState state, Map<SessionKey, Presence> presence,
+      Map<SessionKey, Observation> seen, SessionLimits limits, boolean exempt, boolean dryRun,
+      Instant now, Instant previousPass) {
     Outcome out = new Outcome(prune(state, presence), dryRun);
     out.liftExpiredLock(now);
     List<Session> kept = new ArrayList<>();
@@ -159,7 +174,8 @@ public final class Decider {
         continue;
       }
       Observation o = seen.get(s.key());
-      Session updated = o == null ? s : s.withActivity(activity(s, o, limits, now));
+      Session updated = o == null ? s
+          : s.withActivity(activity(s, o, limits, now, previousPass));
       Instant lastActive = lastActive(updated);
       Duration age = Duration.between(s.opened(), now);
       Duration idleFor = Duration.between(lastActive, now);
@@ -195,6 +211,15 @@ public final class Decider {
 
   /** The session's use as of now, from what it was at the last pass and what /proc says. */
   public static Activity activity(Session s, Observation o, SessionLimits limits, Instant now) {
+    return activity(s, o, limits, now, null);
+  }
+
+  /**
+   * @param previousPass when the previous sweep of this watcher ran, or null when unknown: a
+   *     session opened since then is seen at its first chance, so its idle clock starts at login
+   */
+  public static Activity activity(Session s, Observation o, SessionLimits limits, Instant now,
+      Instant previousPass) {
     Activity before = s.activity();
     Instant last;
     if (o.pty() != null) {
@@ -204,10 +229,15 @@ public final class Decider {
       if (limits.foregroundJobIsActivity() && o.foregroundJob()) {
         last = now;
       }
+      // Never back in time: a foreground job that just ended was use until it ended.
+      if (before != null && before.lastActive().isAfter(last)) {
+        last = before.lastActive();
+      }
     } else if (before == null) {
-      // First look (a watcher that was down, a sweep just after login): no history, so no
+      // First look. Opened since the previous pass: idle since login, as far as anyone could
+      // see. Otherwise (a watcher that was down, a cron sweep) there is no history, and no
       // idle time is held against the session.
-      last = now;
+      last = previousPass != null && s.opened().isAfter(previousPass) ? s.opened() : now;
     } else {
       long moved = Math.abs(o.ioBytes() - before.ioBytes());
       boolean used = o.sshdOnly() ? moved >= SSHD_ONLY_NOISE_BYTES : moved > 0;

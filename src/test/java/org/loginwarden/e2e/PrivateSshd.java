@@ -198,6 +198,36 @@ final class PrivateSshd implements AutoCloseable {
     return Exec.run(Duration.ofSeconds(60), Map.of(), command);
   }
 
+  /** Starts {@code loginwarden watch} on this instance's config, as systemd would. */
+  Process startWatch() throws IOException {
+    return new ProcessBuilder("/usr/bin/java", "-jar", JAR.toString(), "--config",
+        config.toString(), "watch")
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("watch.out").toFile()))
+        .start();
+  }
+
+  /** The audit lines of one event for one user, parsed. */
+  List<com.fasterxml.jackson.databind.JsonNode> auditEvents(String event, String user) {
+    List<com.fasterxml.jackson.databind.JsonNode> out = new ArrayList<>();
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String line : audit().split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        var n = json.readTree(line);
+        if (n.path("event").asText().equals(event) && n.path("user").asText().equals(user)) {
+          out.add(n);
+        }
+      } catch (IOException e) {
+        throw new AssertionError("audit line is not JSON: " + line, e);
+      }
+    }
+    return out;
+  }
+
   @Override
   public void close() throws IOException {
     // Connections still open are children of this sshd: end them first, then sshd itself.
