@@ -19,7 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.loginwarden.core.OnViolation;
+import org.loginwarden.core.Durations;
 import org.loginwarden.core.Policy;
+import org.loginwarden.core.SessionLimits;
 
 class ConfigParserTest {
 
@@ -368,5 +370,158 @@ class ConfigParserTest {
     assertEquals(Map.of(), Overrides.NONE.values());
     assertEquals(3, Overrides.NONE.get("max_sessions", 3), "unset: the global value");
     assertEquals(2, o.get("max_sessions", 3));
+  }
+
+  // Session time limits (issue 3).
+
+  private static SessionLimits limits(String max, String idle, String warn, boolean fg) {
+    return new SessionLimits(Durations.parse(max), Durations.parse(idle), Durations.parse(warn),
+        fg);
+  }
+
+  @Test
+  void theDefaultsOfTheTimeLimits() throws ConfigException {
+    Config c = ConfigParser.defaults();
+
+    assertEquals(Duration.ZERO, c.maxSessionTime());
+    assertEquals(Duration.ZERO, c.idleTimeout());
+    assertEquals(Duration.ofMinutes(1), c.warnBefore());
+    assertEquals(Duration.ofSeconds(10), c.sweepInterval());
+    assertFalse(c.foregroundJobIsActivity());
+    assertEquals(limits("0", "0", "1m", false), c.limitsFor("alice", List.of("staff")));
+    assertFalse(c.limitsFor("alice", List.of()).any(), "no limit unless configured");
+    assertEquals(c, parse(""));
+  }
+
+  @ParameterizedTest(name = "{0} = {1}")
+  @CsvSource(delimiter = '|', value = {
+      "max_session_time           | 8h    | maxSessionTime          | PT8H",
+      "max_session_time           | 0     | maxSessionTime          | PT0S",
+      "idle_timeout               | 15m   | idleTimeout             | PT15M",
+      "idle_timeout               | 90    | idleTimeout             | PT1M30S",
+      "idle_timeout               | 0s    | idleTimeout             | PT0S",
+      "warn_before                | 0     | warnBefore              | PT0S",
+      "warn_before                | 5m    | warnBefore              | PT5M",
+      "sweep_interval             | 1s    | sweepInterval           | PT1S",
+      "sweep_interval             | 1m    | sweepInterval           | PT1M",
+      "foreground_job_is_activity | yes   | foregroundJobIsActivity | true",
+      "foreground_job_is_activity | TRUE  | foregroundJobIsActivity | true",
+      "foreground_job_is_activity | off   | foregroundJobIsActivity | false",
+      "IDLE_TIMEOUT               | 1h    | idleTimeout             | PT1H",
+  })
+  void everyTimeLimitKey(String key, String value, String component, String expected)
+      throws Exception {
+    Config c = parse(key + " = " + value + "\n");
+
+    assertEquals(expected, String.valueOf(Config.class.getMethod(component).invoke(c)));
+  }
+
+  @ParameterizedTest(name = "''{0}'' -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "sweep_interval = 0                       | test.conf:1: must be more than 0",
+      "sweep_interval = 0s                      | test.conf:1: must be more than 0",
+      "sweep_interval = soon                    | test.conf:1: not a duration",
+      "max_session_time = 8 hours               | test.conf:1: not a duration",
+      "max_session_time = -1h                   | test.conf:1: not a duration",
+      "idle_timeout = 15x                       | test.conf:1: unknown unit 'x'",
+      "idle_timeout =                           | test.conf:1: empty duration",
+      "warn_before = 1.5m                       | test.conf:1: not a duration",
+      "foreground_job_is_activity = sometimes   | test.conf:1: expected true or false",
+      "foreground_job_is_activity =             | test.conf:1: expected true or false",
+  })
+  void timeLimitErrorsNameTheFileAndLine(String line, String start) {
+    ConfigException e = error(line + "\n");
+
+    assertTrue(e.getMessage().startsWith(start), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+  }
+
+  @Test
+  void onlyTheTimeLimitsThemselvesGoInSections() throws ConfigException {
+    for (String key : List.of("sweep_interval = 5s", "foreground_job_is_activity = yes")) {
+      ConfigException e = error("[group staff]\n" + key + "\n");
+      assertTrue(e.getMessage().startsWith("test.conf:2: '"), e.getMessage());
+      assertTrue(e.getMessage().contains("cannot be set in a [group] section"), e.getMessage());
+      assertTrue(e.getMessage().contains("idle_timeout, lock_time, max_session_time"),
+          "the message lists what may be set: " + e.getMessage());
+    }
+    Config c = parse("[user alice]\nmax_session_time = 1h\nidle_timeout = 5m\n"
+        + "warn_before = 30s\n");
+    assertEquals(new Overrides(Map.of("max_session_time", Duration.ofHours(1), "idle_timeout",
+        Duration.ofMinutes(5), "warn_before", Duration.ofSeconds(30))),
+        c.userSections().get("alice"));
+  }
+
+  @Test
+  void timeLimitSectionValuesAreChecked() {
+    assertTrue(error("[user alice]\nidle_timeout = x").getMessage()
+        .startsWith("test.conf:2: not a duration"));
+    assertTrue(error("[group g]\n\nmax_session_time = 5w").getMessage()
+        .startsWith("test.conf:3: unknown unit 'w'"));
+    assertTrue(error("[group g]\nwarn_before = -1").getMessage()
+        .startsWith("test.conf:2: not a duration"));
+  }
+
+  @Test
+  void limitsForResolvesSectionsLikeThePolicy() throws ConfigException {
+    Config c = parse("""
+        max_session_time = 8h
+        idle_timeout = 15m
+        warn_before = 2m
+        foreground_job_is_activity = yes
+        max_sessions = 1
+
+        [group staff]
+        idle_timeout = 30m
+        warn_before = 5m
+
+        [group devs]
+        idle_timeout = 0
+        max_sessions = 3
+
+        [user alice]
+        max_session_time = 12h
+
+        [user bob]
+        idle_timeout = 1m
+
+        [user carol]
+        max_sessions = 2
+        """);
+
+    SessionLimits base = limits("8h", "15m", "2m", true);
+    assertEquals(base, c.limitsFor("nobody", List.of()));
+    assertEquals(base, c.limitsFor("nobody", List.of("other")));
+    assertEquals(limits("8h", "30m", "5m", true), c.limitsFor("nobody", List.of("staff")));
+    // Groups apply in file order whatever order the user's groups come in: devs is later,
+    // and its 0 lifts the idle limit that staff set.
+    assertEquals(limits("8h", "0", "5m", true), c.limitsFor("nobody", List.of("staff", "devs")));
+    assertEquals(limits("8h", "0", "5m", true), c.limitsFor("nobody", List.of("devs", "staff")));
+    // A [user] section beats every group, for the keys it sets only.
+    assertEquals(limits("12h", "0", "5m", true), c.limitsFor("alice", List.of("devs", "staff")));
+    assertEquals(limits("12h", "15m", "2m", true), c.limitsFor("alice", List.of()));
+    assertEquals(limits("8h", "1m", "5m", true), c.limitsFor("bob", List.of("staff", "devs")));
+    // A section that sets only max_sessions leaves the time limits global, and the reverse.
+    assertEquals(base, c.limitsFor("carol", List.of()));
+    assertEquals(2, c.policyFor("carol", List.of()).maxSessions());
+    assertEquals(3, c.policyFor("alice", List.of("devs")).maxSessions());
+    assertEquals(1, c.policyFor("bob", List.of("staff")).maxSessions());
+  }
+
+  @Test
+  void overridesUnderATopSection() {
+    Overrides group = Overrides.NONE.with("idle_timeout", Duration.ofMinutes(30))
+        .with("warn_before", Duration.ofMinutes(5));
+    Overrides user = Overrides.NONE.with("idle_timeout", Duration.ofMinutes(1));
+
+    Overrides merged = group.under(user);
+
+    assertEquals(Duration.ofMinutes(1), merged.get("idle_timeout", Duration.ZERO));
+    assertEquals(Duration.ofMinutes(5), merged.get("warn_before", Duration.ZERO));
+    assertEquals(Duration.ofHours(8), merged.get("max_session_time", Duration.ofHours(8)));
+    assertEquals(group, group.under(Overrides.NONE));
+    assertEquals(user, Overrides.NONE.under(user));
+    assertEquals(Duration.ofMinutes(30), group.get("idle_timeout", Duration.ZERO),
+        "under() leaves both sections as they were");
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -61,5 +62,33 @@ class DurationsTest {
   void formatRoundTripsThroughParse(long seconds) {
     Duration d = Duration.ofSeconds(seconds);
     assertEquals(d, Durations.parse(Durations.format(d)));
+  }
+
+  @ParameterizedTest(name = "{0}s reads as ''{1}''")
+  @CsvSource({
+      "-5, 0 s",
+      "0, 0 s",
+      "1, 1 s",
+      "60, 60 s",
+      "119, 119 s",
+      "120, 2 min",
+      "179, 2 min",
+      "899, 14 min",
+      "3600, 60 min",
+      "7199, 119 min",
+      "7200, 2 h",
+      "10799, 2 h",
+      "28800, 8 h",
+      "86400, 24 h",
+      "172800, 48 h",
+  })
+  void humanRoundsDownToOneUnit(long seconds, String text) {
+    assertEquals(text, Durations.human(Duration.ofSeconds(seconds)));
+  }
+
+  @Test
+  void humanIgnoresFractionsOfASecond() {
+    assertEquals("59 s", Durations.human(Duration.ofMillis(59_999)));
+    assertEquals("0 s", Durations.human(Duration.ofMillis(-1)));
   }
 }

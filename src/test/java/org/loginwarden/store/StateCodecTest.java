@@ -2,6 +2,7 @@ package org.loginwarden.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.loginwarden.core.Activity;
 import org.loginwarden.core.Lock;
 import org.loginwarden.core.SavedAccount;
 import org.loginwarden.core.Session;
@@ -283,5 +285,92 @@ class StateCodecTest {
 
     assertEquals(2, StateCodec.schemaOf(bytes));
     assertTrue(StateCodec.readSessions(USER, bytes).isEmpty());
+  }
+
+  // What the sweep records of a session's use (issue 3).
+
+  private static final String GOOD_ACTIVITY =
+      "'lastActive':'2026-03-01T12:05:00Z','ioBytes':4096,'pty':'/dev/pts/3','warned':null";
+
+  @Test
+  void activityRoundTrips() throws Exception {
+    List<Session> sessions = List.of(
+        FULL.withActivity(new Activity(T.plusSeconds(60), 123456789012L, "/dev/pts/3",
+            T.plusSeconds(90))),
+        SPARSE.withActivity(new Activity(T, 0, null, null)),
+        FULL.withActivity(null));
+
+    byte[] bytes = StateCodec.writeSessions(USER, sessions);
+
+    assertEquals(sessions, StateCodec.readSessions(USER, bytes));
+  }
+
+  @Test
+  void activityIsWrittenAsOneObjectAndOnlyWhenKnown() {
+    String written = new String(StateCodec.writeSessions(USER, List.of(
+        SPARSE.withActivity(new Activity(T, 42, "/dev/pts/7", null)), SPARSE)),
+        StandardCharsets.UTF_8);
+
+    assertTrue(written.contains("\"activity\":{\"lastActive\":\"" + T + "\",\"ioBytes\":42,"
+        + "\"pty\":\"/dev/pts/7\",\"warned\":null}"), written);
+    assertEquals(1, written.split("\"activity\"", -1).length - 1, written);
+  }
+
+  @ParameterizedTest(name = "[{index}] ''{0}''")
+  @ValueSource(strings = {"", ",'activity':null"})
+  void aSessionWithoutActivityIsReadAsNeverSwept(String field) throws Exception {
+    List<Session> read = StateCodec.readSessions(USER, sessionsWith(GOOD_SESSION + field));
+
+    assertEquals(1, read.size());
+    assertNull(read.get(0).activity());
+  }
+
+  @Test
+  void activityMayOmitItsOptionalFieldsAndCarryUnknownOnes() throws Exception {
+    List<Session> read = StateCodec.readSessions(USER, sessionsWith(GOOD_SESSION
+        + ",'activity':{'lastActive':'2026-03-01T12:05:00Z','ioBytes':0,'later':[1]}"));
+
+    assertEquals(new Activity(Instant.parse("2026-03-01T12:05:00Z"), 0, null, null),
+        read.get(0).activity());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "activity number       | {GOOD}                                  | 5",
+      "activity string       | {GOOD}                                  | 'idle'",
+      "activity array        | {GOOD}                                  | []",
+      "activity empty        | {GOOD}                                  | {}",
+      "no lastActive         | 'lastActive':'2026-03-01T12:05:00Z',    | \"\"",
+      "lastActive null       | '2026-03-01T12:05:00Z'                  | null",
+      "lastActive not a time | '2026-03-01T12:05:00Z'                  | 'recently'",
+      "lastActive number     | '2026-03-01T12:05:00Z'                  | 1772366700",
+      "no ioBytes            | 'ioBytes':4096,                         | \"\"",
+      "ioBytes null          | 4096                                    | null",
+      "ioBytes string        | 4096                                    | '4096'",
+      "ioBytes fraction      | 4096                                    | 4096.5",
+      "ioBytes negative      | 4096                                    | -1",
+      "ioBytes too big       | 4096                                    | 99999999999999999999",
+      "pty number            | '/dev/pts/3'                            | 3",
+      "pty object            | '/dev/pts/3'                            | {}",
+      "warned not a time     | 'warned':null                           | 'warned':'soon'",
+      "warned number         | 'warned':null                           | 'warned':5",
+      "warned bool           | 'warned':null                           | 'warned':true",
+  })
+  void wrongActivityIsCorrupt(String what, String from, String to) {
+    String activity = from.equals("{GOOD}") ? to
+        : "{" + GOOD_ACTIVITY.replace(from, to) + "}";
+    assertFalse(activity.equals("{" + GOOD_ACTIVITY + "}"), what);
+
+    assertThrows(StateCodec.CorruptException.class, () -> StateCodec.readSessions(USER,
+        sessionsWith(GOOD_SESSION + ",'activity':" + activity)));
+  }
+
+  @Test
+  void theGoodActivityOfThoseCasesIsRead() throws Exception {
+    List<Session> read = StateCodec.readSessions(USER,
+        sessionsWith(GOOD_SESSION + ",'activity':{" + GOOD_ACTIVITY + "}"));
+
+    assertEquals(new Activity(Instant.parse("2026-03-01T12:05:00Z"), 4096, "/dev/pts/3", null),
+        read.get(0).activity());
   }
 }
