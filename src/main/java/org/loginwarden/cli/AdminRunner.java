@@ -69,7 +69,7 @@ final class AdminRunner {
    */
   ExitCode sweep(boolean forever) {
     try {
-      Warden w = wiring.adminWarden(true);
+      Warden w = forever ? wiring.watchWarden() : wiring.adminWarden(true);
       java.time.Duration interval = wiring.config().sweepInterval();
       org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AdminRunner.class);
       if (forever) {

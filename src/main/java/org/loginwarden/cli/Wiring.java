@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import org.loginwarden.account.UsermodAccountLocker;
+import org.loginwarden.app.BackgroundEnding;
 import org.loginwarden.app.DetachedEnding;
 import org.loginwarden.app.GroupResolver;
 import org.loginwarden.app.ImmediateEnding;
@@ -67,6 +68,12 @@ final class Wiring {
   /** The warden for admin commands: sessions are ended before the command returns. */
   Warden adminWarden(boolean writer) throws ConfigException, StoreException {
     return warden(writer, new ImmediateEnding(terminator(), config().killGrace(), REFUSED_DELAY));
+  }
+
+  /** The warden for {@code watch}: passes never wait for sessions to finish ending. */
+  Warden watchWarden() throws ConfigException, StoreException {
+    return warden(true, new BackgroundEnding(
+        new ImmediateEnding(terminator(), config().killGrace(), REFUSED_DELAY)));
   }
 
   AuditLog auditLog() throws ConfigException {

@@ -97,6 +97,8 @@ public final class ConfigParser {
     List<String> errors = new ArrayList<>();
     String[] lines = text.split("\n", -1);
     Overrides section = null;
+    // Where each time limit was set ("" for global, else "user NAME"), for cross-key errors.
+    Map<String, Integer> limitLines = new LinkedHashMap<>();
     String sectionKind = null;
     String sectionName = null;
     for (int i = 0; i < lines.length; i++) {
@@ -128,8 +130,10 @@ public final class ConfigParser {
                 + sectionKind + "] section (only " + String.join(", ", new java.util.TreeSet<>(SECTION_KEYS)) + ")");
           }
           section = section.with(key, b.parseSectionValue(key, value));
+          limitLines.put(sectionKind + " " + sectionName + "/" + key, i + 1);
         } else {
           b.set(key, value);
+          limitLines.put("/" + key, i + 1);
         }
       } catch (IllegalArgumentException e) {
         errors.add(where + e.getMessage());
@@ -137,6 +141,9 @@ public final class ConfigParser {
     }
     if (section != null) {
       b.store(sectionKind, sectionName, section);
+    }
+    if (errors.isEmpty()) {
+      errors.addAll(b.warningBeforeItsLimit(name, limitLines));
     }
     if (!errors.isEmpty()) {
       String more = errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : "";
@@ -239,6 +246,34 @@ public final class ConfigParser {
 
     void store(String kind, String name, Overrides overrides) {
       (kind.equals("user") ? users : groups).put(name, overrides);
+    }
+
+    /**
+     * A warning at least as long as the limit it warns of would come after every pause, "idle
+     * for 0 s": each time limit must be longer than the warn_before that applies with it.
+     */
+    List<String> warningBeforeItsLimit(String name, Map<String, Integer> lines) {
+      List<String> out = new ArrayList<>();
+      Map<String, Overrides> scopes = new LinkedHashMap<>();
+      scopes.put("", Overrides.NONE);
+      users.forEach((n, o) -> scopes.put("user " + n, o));
+      groups.forEach((n, o) -> scopes.put("group " + n, o));
+      for (Map.Entry<String, Overrides> scope : scopes.entrySet()) {
+        Overrides o = scope.getValue();
+        Duration warn = o.get("warn_before", warnBefore);
+        for (String key : List.of("idle_timeout", "max_session_time")) {
+          Duration limit = o.get(key, key.equals("idle_timeout") ? idleTimeout : maxSessionTime);
+          if (!limit.isZero() && !warn.isZero() && warn.compareTo(limit) >= 0) {
+            Integer line = lines.getOrDefault(scope.getKey() + "/" + key,
+                lines.getOrDefault(scope.getKey() + "/warn_before",
+                    lines.getOrDefault("/" + key, 0)));
+            out.add(name + ":" + line + ": " + key + " " + Durations.format(limit)
+                + (scope.getKey().isEmpty() ? "" : " in [" + scope.getKey() + "]")
+                + " must be longer than warn_before " + Durations.format(warn));
+          }
+        }
+      }
+      return out;
     }
 
     Config build() {

@@ -181,10 +181,12 @@ public final class Decider {
       Duration idleFor = Duration.between(lastActive, now);
       if (!exempt && isSet(limits.maxSessionTime()) && age.compareTo(limits.maxSessionTime()) >= 0) {
         expired.add(updated);
-      } else if (!exempt && isSet(limits.idleTimeout())
+      } else if (!exempt && o != null && isSet(limits.idleTimeout())
           && idleFor.compareTo(limits.idleTimeout()) >= 0) {
+        // Only what this pass looked at is judged idle: a session /proc was not read for
+        // (recorded after the scan) waits for the next pass.
         idle.add(updated);
-      } else if (!exempt) {
+      } else if (!exempt && o != null) {
         updated = warnIfNear(out, updated, limits, now);
       }
       kept.add(updated);

@@ -31,7 +31,7 @@ public class Terminals {
   }
 
   /**
-   * Writes one line to the terminal. A terminal whose output is stopped (Ctrl-S) would block
+   * Writes one line to the terminal; false if it could not be written in time. A terminal whose output is stopped (Ctrl-S) would block
    * the write: it runs on its own thread and is given up after half a second. (Opening it
    * cannot make it our controlling terminal: it is already the user's shell's.)
    */
@@ -43,12 +43,14 @@ public class Terminals {
       return false;
     }
     byte[] bytes = ("\r\n" + line + "\r\n").getBytes(StandardCharsets.UTF_8);
+    java.util.concurrent.atomic.AtomicBoolean written = new java.util.concurrent.atomic.AtomicBoolean();
     Thread writer = new Thread(() -> {
       try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE,
           LinkOption.NOFOLLOW_LINKS)) {
         ch.write(ByteBuffer.wrap(bytes));
+        written.set(true);
       } catch (IOException e) {
-        // The session may have ended meanwhile: nothing to warn.
+        // The session may have ended meanwhile: reported by the false below.
       }
     }, "loginwarden-warn");
     writer.setDaemon(true);
@@ -58,7 +60,7 @@ public class Terminals {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    return !writer.isAlive();
+    return written.get();
   }
 
   /** Only /dev/pts/N: a recorded path must never make us write anywhere else. */

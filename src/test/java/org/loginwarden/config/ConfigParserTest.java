@@ -1,5 +1,6 @@
 package org.loginwarden.config;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -463,6 +464,20 @@ class ConfigParserTest {
   }
 
   @Test
+  void aTimeLimitNotLongerThanItsWarningIsAnErrorOnItsLine() {
+    ConfigException global = assertThrows(ConfigException.class,
+        () -> parse("warn_before = 1m\nidle_timeout = 30s\n"));
+    assertEquals("test.conf:2: idle_timeout 30s must be longer than warn_before 1m",
+        global.getMessage());
+    ConfigException section = assertThrows(ConfigException.class,
+        () -> parse("idle_timeout = 15m\n[user bob]\nmax_session_time = 1m\n"));
+    assertEquals("test.conf:3: max_session_time 1m in [user bob] must be longer than "
+        + "warn_before 1m", section.getMessage());
+    assertEquals(Duration.ofSeconds(30), assertDoesNotThrow(
+        () -> parse("warn_before = 10s\nidle_timeout = 30s\n")).idleTimeout());
+  }
+
+  @Test
   void limitsForResolvesSectionsLikeThePolicy() throws ConfigException {
     Config c = parse("""
         max_session_time = 8h
@@ -483,7 +498,7 @@ class ConfigParserTest {
         max_session_time = 12h
 
         [user bob]
-        idle_timeout = 1m
+        idle_timeout = 10m
 
         [user carol]
         max_sessions = 2
@@ -500,7 +515,7 @@ class ConfigParserTest {
     // A [user] section beats every group, for the keys it sets only.
     assertEquals(limits("12h", "0", "5m", true), c.limitsFor("alice", List.of("devs", "staff")));
     assertEquals(limits("12h", "15m", "2m", true), c.limitsFor("alice", List.of()));
-    assertEquals(limits("8h", "1m", "5m", true), c.limitsFor("bob", List.of("staff", "devs")));
+    assertEquals(limits("8h", "10m", "5m", true), c.limitsFor("bob", List.of("staff", "devs")));
     // A section that sets only max_sessions leaves the time limits global, and the reverse.
     assertEquals(base, c.limitsFor("carol", List.of()));
     assertEquals(2, c.policyFor("carol", List.of()).maxSessions());

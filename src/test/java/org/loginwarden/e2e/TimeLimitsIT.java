@@ -25,10 +25,10 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
 /**
  * Session time limits through the real sshd and a real {@code loginwarden watch}, scaled down
  * to seconds. idle_timeout is 20 s, well above the 8 s with which Linux moves a terminal's
- * atime. Each test has its own user, so the tests run side by side.
+ * atime. Each test has its own user, so the tests run side by side (and, measured lags being
+ * part of what they show, with no other class beside them).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Execution(ExecutionMode.CONCURRENT)
 class TimeLimitsIT {
 
   static final Duration IDLE = Duration.ofSeconds(20);
@@ -116,7 +116,9 @@ class TimeLimitsIT {
     LAGS.add(what + " " + Duration.between(due, ended).toMillis() + " ms");
   }
 
+  // Concurrent methods of a same-thread class: side by side, but never beside another class.
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aPtySessionLeftAloneIsWarnedThenEndedAsIdle() throws IOException {
     TestUser u = users.get("idle");
     Path out = work.resolve("idle.out");
@@ -138,6 +140,7 @@ class TimeLimitsIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aPtySessionWhoseUserTypesEverySecondSurvivesPastTheIdleTimeout() throws IOException {
     TestUser u = users.get("typing");
     Process p = pty(u, work.resolve("typing.out"), null);
@@ -158,6 +161,7 @@ class TimeLimitsIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aPtySessionRunningAnOutputOnlyLoopIsIdle() throws IOException {
     TestUser u = users.get("output");
     Process p = pty(u, work.resolve("output.out"),
@@ -172,6 +176,7 @@ class TimeLimitsIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void anSftpSessionLeftAtItsPromptIsEnded() throws IOException {
     TestUser u = users.get("sftpIdle");
     Process sftp = clients.sftpAtPrompt(u);
@@ -188,6 +193,7 @@ class TimeLimitsIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void anSftpTransferLongerThanTheIdleTimeoutRunsToItsEnd() throws IOException {
     TestUser u = users.get("sftpBusy");
     Path big = work.resolve("big.bin");
@@ -211,6 +217,7 @@ class TimeLimitsIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aBusySessionEndsAtItsUsersMaxSessionTime() throws IOException {
     TestUser u = users.get("busy");
     Process p = clients.start(u, List.of(), "while :; do echo tick; sleep 0.2; done");
@@ -227,6 +234,7 @@ class TimeLimitsIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void anExemptUsersIdleSessionIsNeverEnded() throws IOException {
     TestUser u = users.get("exempt");
     Process p = pty(u, work.resolve("exempt.out"), null);
