@@ -128,18 +128,10 @@ final class StatusView {
           g.writeEndObject();
         }
         g.writeEndArray();
-        g.writeArrayFieldStart("violations");
-        for (Instant v : u.recentViolations()) {
-          g.writeString(v.toString());
-        }
-        g.writeEndArray();
+        writeTimes(g, "violations", u.recentViolations());
         g.writeNumberField("violationLimit", u.policy().violations());
         g.writeStringField("violationWindow", Durations.format(u.policy().violationWindow()));
-        g.writeArrayFieldStart("authFailures");
-        for (Instant f : u.recentAuthFailures()) {
-          g.writeString(f.toString());
-        }
-        g.writeEndArray();
+        writeTimes(g, "authFailures", u.recentAuthFailures());
         g.writeNumberField("authFailureLimit", u.authPolicy().failures());
         g.writeStringField("authFailureWindow", Durations.format(u.authPolicy().window()));
         Lock l = u.state().lock();
@@ -167,6 +159,15 @@ final class StatusView {
       throw new IllegalStateException("writing JSON to memory cannot fail", e);
     }
     return w + "\n";
+  }
+
+  private static void writeTimes(JsonGenerator g, String field, List<Instant> times)
+      throws IOException {
+    g.writeArrayFieldStart(field);
+    for (Instant t : times) {
+      g.writeString(t.toString());
+    }
+    g.writeEndArray();
   }
 
   private static String time(Instant t) {
