@@ -15,6 +15,8 @@ import org.loginwarden.audit.AuditLog;
 import org.loginwarden.config.Config;
 import org.loginwarden.core.Action;
 import org.loginwarden.core.AuditRecord;
+import org.loginwarden.core.AuthFailureRules;
+import org.loginwarden.core.AuthPolicy;
 import org.loginwarden.core.Decider;
 import org.loginwarden.core.Decision;
 import org.loginwarden.core.Observation;
@@ -59,7 +61,15 @@ public final class Warden {
 
   /** One user as {@code status} shows it. */
   public record UserStatus(UserState state, Map<SessionKey, Presence> presence,
-      List<Instant> recentViolations, Policy policy, SessionLimits limits, boolean exempt) {}
+      List<Instant> recentViolations, Policy policy, SessionLimits limits, boolean exempt,
+      List<Instant> recentAuthFailures, AuthPolicy authPolicy) {
+
+    /** A user whose failed logins are not counted. */
+    public UserStatus(UserState state, Map<SessionKey, Presence> presence,
+        List<Instant> recentViolations, Policy policy, SessionLimits limits, boolean exempt) {
+      this(state, presence, recentViolations, policy, limits, exempt, List.of(), AuthPolicy.OFF);
+    }
+  }
 
   private final Config config;
   private final StateStore store;
@@ -136,6 +146,12 @@ public final class Warden {
     if (config.isExempt(user, userGroups)) {
       return Verdict.ALLOW;
     }
+    if (seen != null && AuthFailureRules.sparesConsole(seen.lock(),
+        config.authPolicyFor(user, userGroups), env.remoteHost(), env.tty())) {
+      record(List.of(new AuditRecord("console", user, null, "console login passes the "
+          + "failed-login lockout (console_exempt)", AuditRecord.BY_LOGINWARDEN, false)));
+      return Verdict.ALLOW;
+    }
     Policy policy = config.policyFor(user, userGroups);
     Decision d = transact(user, state -> decider.account(state, policy, clock.instant()));
     return new Verdict(d.allow(), d.message());
@@ -152,7 +168,7 @@ public final class Warden {
     return transact(user, state -> decider.lock(state, by, clock.instant())).message();
   }
 
-  /** Lifts a lock, restores the account database, clears violations. */
+  /** Lifts a lock, restores the account database, clears violations and failed logins. */
   public String unlock(String user, String by) throws StoreException {
     return transact(user, state -> decider.unlock(state, by, clock.instant())).message();
   }
@@ -166,6 +182,7 @@ public final class Warden {
     List<String> userGroups = groupsOf(user);
     Policy policy = config.policyFor(user, userGroups);
     SessionLimits limits = config.limitsFor(user, userGroups);
+    AuthPolicy authPolicy = config.authPolicyFor(user, userGroups);
     // Use as of now, as the next sweep will see it; nothing is written.
     Map<SessionKey, Observation> seen = probe.observe(state.sessions());
     state = state.withSessions(state.sessions().stream()
@@ -174,7 +191,8 @@ public final class Warden {
         .toList());
     return new UserStatus(state, presence,
         Decider.recentViolations(state.violations(), policy.violationWindow(), now), policy,
-        limits, config.isExempt(user, userGroups));
+        limits, config.isExempt(user, userGroups),
+        AuthFailureRules.recent(state.authFailures(), authPolicy.window(), now), authPolicy);
   }
 
   /** What one sweep did, for the watcher's log and tests. */
@@ -240,7 +258,7 @@ public final class Warden {
         false)));
   }
 
-  private Decision transact(String user, Function<UserState, Decision> decide)
+  Decision transact(String user, Function<UserState, Decision> decide)
       throws StoreException {
     return transact(user, decide, ending);
   }
@@ -313,7 +331,7 @@ public final class Warden {
    * An unlocked read for the common case that needs no lock; null when the files cannot be
    * read, so that the locked path runs and moves a corrupt file aside and reports it.
    */
-  private UserState peekForFastPath(String user) {
+  UserState peekForFastPath(String user) {
     try {
       return store.peek(user);
     } catch (StoreException e) {
@@ -321,7 +339,7 @@ public final class Warden {
     }
   }
 
-  private Session sessionOf(PamEnvironment env, ProcessInfo priv) {
+  Session sessionOf(PamEnvironment env, ProcessInfo priv) {
     return new Session(priv.pid(), priv.startTime(), priv.auditSession(), env.service(),
         env.remoteHost(), env.remotePort(), env.tty(), env.authMethod(), env.authKey(),
         clock.instant(), null);
@@ -361,7 +379,7 @@ public final class Warden {
     return out;
   }
 
-  private List<String> groupsOf(String user) {
+  List<String> groupsOf(String user) {
     if (!config.needsGroups()) {
       return List.of();
     }
@@ -375,7 +393,7 @@ public final class Warden {
   }
 
   /** Writes each record to the audit trail and one human line per decision to the log. */
-  private void record(List<AuditRecord> records) {
+  void record(List<AuditRecord> records) {
     if (records.isEmpty()) {
       return;
     }

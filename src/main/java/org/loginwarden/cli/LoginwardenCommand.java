@@ -60,10 +60,15 @@ final class LoginwardenCommand {
   static final class Pam implements Callable<Integer> {
     @ParentCommand LoginwardenCommand top;
 
+    @Option(names = "--auth-succeeded", description = "On the auth line after @include "
+        + "common-auth, which runs only after an accepted password: clear the failed-login "
+        + "count.")
+    boolean authSucceeded;
+
     @Override
     public Integer call() {
       Main.requireRoot("run pam");
-      return new PamRunner(top.wiring(), top.io.out(), top.io.err()).run().code;
+      return new PamRunner(top.wiring(), top.io.out(), top.io.err(), authSucceeded).run().code;
     }
   }
 

@@ -2,6 +2,7 @@ package org.loginwarden.cli;
 
 import java.io.PrintWriter;
 import java.util.Optional;
+import org.loginwarden.app.AuthGuard;
 import org.loginwarden.app.Warden;
 import org.loginwarden.config.ConfigException;
 import org.loginwarden.config.OnError;
@@ -21,11 +22,17 @@ final class PamRunner {
   private final Wiring wiring;
   private final PrintWriter out;
   private final PrintWriter err;
+  private final boolean authSucceeded;
 
-  PamRunner(Wiring wiring, PrintWriter out, PrintWriter err) {
+  /**
+   * @param authSucceeded the auth line after {@code @include common-auth}, which runs only
+   *                      when the password was accepted (pam_exec has no PAM_TYPE for it)
+   */
+  PamRunner(Wiring wiring, PrintWriter out, PrintWriter err, boolean authSucceeded) {
     this.wiring = wiring;
     this.out = out;
     this.err = err;
+    this.authSucceeded = authSucceeded;
   }
 
   ExitCode run() {
@@ -51,6 +58,12 @@ final class PamRunner {
         case "account" -> {
           warden = wiring.hookWarden();
           verdict = warden.account(env);
+        }
+        case "auth" -> {
+          warden = wiring.hookWarden();
+          AuthGuard guard = wiring.authGuard(warden);
+          verdict = authSucceeded ? guard.succeeded(env, parentSshd())
+              : guard.check(env, parentSshd());
         }
         default -> {
           return ExitCode.OK;

@@ -66,16 +66,20 @@ final class StatusView {
       userRows.add(new String[] {u.state().user(), Integer.toString(u.state().sessions().size()),
           u.recentViolations().size() + "/" + u.policy().violations() + " in "
               + Durations.format(u.policy().violationWindow()),
+          !u.authPolicy().counts() ? null : u.recentAuthFailures().size() + "/"
+              + u.authPolicy().failures() + " in " + Durations.format(u.authPolicy().window()),
           l == null ? null : time(l.since()), l == null ? null : l.reason(),
-          l == null ? null : l.until() == null ? "unlock" : time(l.until())});
+          l == null ? null : l.until() == null ? "unlock" : time(l.until()),
+          l == null || l.until() == null ? null
+              : Durations.human(Duration.between(now, l.until()))});
     }
     if (!sessionRows.isEmpty()) {
       render(out, legend, new String[] {"USER", "SESSION", "PID", "REMOTE", "TTY", "SERVICE",
           "OPENED", "AGE", "IDLE", "ENDS", "STATE"}, sessionRows);
       out.append('\n');
     }
-    render(out, legend, new String[] {"USER", "SESSIONS", "VIOLATIONS", "LOCKED", "REASON",
-        "UNTIL"}, userRows);
+    render(out, legend, new String[] {"USER", "SESSIONS", "VIOLATIONS", "FAILURES", "LOCKED",
+        "REASON", "UNTIL", "LEFT"}, userRows);
     if (legend) {
       out.append('\n').append(users.size()).append(users.size() == 1 ? " user" : " users")
           .append(" listed, ").append(sessions).append(sessions == 1 ? " session" : " sessions")
@@ -124,13 +128,12 @@ final class StatusView {
           g.writeEndObject();
         }
         g.writeEndArray();
-        g.writeArrayFieldStart("violations");
-        for (Instant v : u.recentViolations()) {
-          g.writeString(v.toString());
-        }
-        g.writeEndArray();
+        writeTimes(g, "violations", u.recentViolations());
         g.writeNumberField("violationLimit", u.policy().violations());
         g.writeStringField("violationWindow", Durations.format(u.policy().violationWindow()));
+        writeTimes(g, "authFailures", u.recentAuthFailures());
+        g.writeNumberField("authFailureLimit", u.authPolicy().failures());
+        g.writeStringField("authFailureWindow", Durations.format(u.authPolicy().window()));
         Lock l = u.state().lock();
         g.writeBooleanField("locked", l != null);
         if (l != null) {
@@ -140,6 +143,12 @@ final class StatusView {
           g.writeStringField("reason", l.reason());
           g.writeStringField("by", l.by());
           g.writeBooleanField("shadowLocked", l.saved() != null);
+          if (l.until() == null) {
+            g.writeNullField("secondsLeft");
+          } else {
+            g.writeNumberField("secondsLeft", Math.max(0,
+                Duration.between(now, l.until()).toSeconds()));
+          }
           g.writeEndObject();
         }
         g.writeEndObject();
@@ -150,6 +159,15 @@ final class StatusView {
       throw new IllegalStateException("writing JSON to memory cannot fail", e);
     }
     return w + "\n";
+  }
+
+  private static void writeTimes(JsonGenerator g, String field, List<Instant> times)
+      throws IOException {
+    g.writeArrayFieldStart(field);
+    for (Instant t : times) {
+      g.writeString(t.toString());
+    }
+    g.writeEndArray();
   }
 
   private static String time(Instant t) {

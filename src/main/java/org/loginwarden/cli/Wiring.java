@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import org.loginwarden.account.NssAccountDirectory;
 import org.loginwarden.account.UsermodAccountLocker;
+import org.loginwarden.app.AuthGuard;
 import org.loginwarden.app.BackgroundEnding;
 import org.loginwarden.app.DetachedEnding;
 import org.loginwarden.app.GroupResolver;
@@ -74,6 +76,12 @@ final class Wiring {
   Warden watchWarden() throws ConfigException, StoreException {
     return warden(true, new BackgroundEnding(
         new ImmediateEnding(terminator(), config().killGrace(), REFUSED_DELAY)));
+  }
+
+  /** The failed-login checks of PAM's auth phase, on the hook's warden. */
+  AuthGuard authGuard(Warden warden) throws ConfigException {
+    return new AuthGuard(warden, config(), NssAccountDirectory.system(),
+        delay -> Thread.sleep(delay.toMillis()), clock);
   }
 
   AuditLog auditLog() throws ConfigException {

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.loginwarden.core.AuthPolicy;
 import org.loginwarden.core.OnViolation;
 import org.loginwarden.core.Policy;
 import org.loginwarden.core.SessionLimits;
@@ -33,6 +34,12 @@ public record Config(
     Duration warnBefore,
     Duration sweepInterval,
     boolean foregroundJobIsActivity,
+    int authFailures,
+    Duration authFailureWindow,
+    Duration authLockout,
+    int backoffThreshold,
+    Duration backoffFactor,
+    boolean consoleExempt,
     Map<String, Overrides> userSections,
     Map<String, Overrides> groupSections) {
 
@@ -80,6 +87,24 @@ public record Config(
         o.get("idle_timeout", idleTimeout),
         o.get("warn_before", warnBefore),
         foregroundJobIsActivity);
+  }
+
+  /** The failed-login limits for one user, resolved like {@link #policyFor}. */
+  public AuthPolicy authPolicyFor(String user, List<String> groups) {
+    Overrides o = sectionsFor(user, groups);
+    return new AuthPolicy(
+        o.get("auth_failures", authFailures),
+        o.get("auth_failure_window", authFailureWindow),
+        o.get("auth_lockout", authLockout),
+        o.get("backoff_threshold", backoffThreshold),
+        o.get("backoff_factor", backoffFactor),
+        o.get("console_exempt", consoleExempt));
+  }
+
+  /** Whether any user's failed logins are counted: globally, or by some section. */
+  public boolean countsAuthFailures() {
+    return authFailures > 0 || java.util.stream.Stream.concat(userSections.values().stream(),
+        groupSections.values().stream()).anyMatch(o -> o.get("auth_failures", 0) > 0);
   }
 
   private Overrides sectionsFor(String user, List<String> groups) {

@@ -33,7 +33,11 @@ public final class ConfigParser {
   /** The decision core keeps 100 violations per user: a higher threshold would never lock. */
   private static final int MAX_VIOLATIONS = 100;
   private static final Set<String> SECTION_KEYS = Set.of("max_sessions", "violations",
-      "violation_window", "lock_time", "max_session_time", "idle_timeout", "warn_before");
+      "violation_window", "lock_time", "max_session_time", "idle_timeout", "warn_before",
+      "auth_failures", "auth_failure_window", "auth_lockout", "backoff_threshold",
+      "backoff_factor", "console_exempt");
+  /** The longest failure lockout network gear allows: 43,200 minutes (30 days). */
+  private static final Duration MAX_AUTH_LOCKOUT = Duration.ofMinutes(43_200);
 
   /** The configuration when no file exists: the documented defaults. */
   public static Config defaults() {
@@ -200,6 +204,12 @@ public final class ConfigParser {
     Duration warnBefore = Duration.ofMinutes(1);
     Duration sweepInterval = Duration.ofSeconds(10);
     boolean foregroundJobIsActivity = false;
+    int authFailures = 0;
+    Duration authFailureWindow = Duration.ofMinutes(15);
+    Duration authLockout = Duration.ofMinutes(15);
+    int backoffThreshold = 2;
+    Duration backoffFactor = Duration.ofSeconds(5);
+    boolean consoleExempt = true;
     final Map<String, Overrides> users = new LinkedHashMap<>();
     final Map<String, Overrides> groups = new LinkedHashMap<>();
 
@@ -226,6 +236,12 @@ public final class ConfigParser {
         case "warn_before" -> warnBefore = duration(value, false);
         case "sweep_interval" -> sweepInterval = duration(value, true);
         case "foreground_job_is_activity" -> foregroundJobIsActivity = bool(value);
+        case "auth_failures" -> authFailures = integer(value, 0, MAX_VIOLATIONS);
+        case "auth_failure_window" -> authFailureWindow = duration(value, true);
+        case "auth_lockout" -> authLockout = authLockout(value);
+        case "backoff_threshold" -> backoffThreshold = integer(value, 1, 3);
+        case "backoff_factor" -> backoffFactor = backoffFactor(value);
+        case "console_exempt" -> consoleExempt = bool(value);
         default -> throw new IllegalArgumentException("unknown key '" + clip(key) + "'");
       }
     }
@@ -235,8 +251,32 @@ public final class ConfigParser {
         case "max_sessions" -> integer(value, 1, 1000);
         case "violations" -> integer(value, 1, MAX_VIOLATIONS);
         case "violation_window" -> duration(value, true);
+        case "auth_failures" -> integer(value, 0, MAX_VIOLATIONS);
+        case "auth_failure_window" -> duration(value, true);
+        case "auth_lockout" -> authLockout(value);
+        case "backoff_threshold" -> integer(value, 1, 3);
+        case "backoff_factor" -> backoffFactor(value);
+        case "console_exempt" -> bool(value);
         default -> duration(value, false); // lock_time and the session time limits
       };
+    }
+
+    /** 0 (until unlocked) or 1s to 43200m: scaled-down tests need seconds. */
+    private static Duration authLockout(String value) {
+      Duration d = duration(value, false);
+      if (d.compareTo(MAX_AUTH_LOCKOUT) > 0) {
+        throw new IllegalArgumentException("at most 43200m (30 days), or 0 for until unlocked");
+      }
+      return d;
+    }
+
+    /** 5s to 10s, as network gear allows. */
+    private static Duration backoffFactor(String value) {
+      Duration d = duration(value, false);
+      if (d.compareTo(Duration.ofSeconds(5)) < 0 || d.compareTo(Duration.ofSeconds(10)) > 0) {
+        throw new IllegalArgumentException("expected 5s to 10s, got '" + clip(value) + "'");
+      }
+      return d;
     }
 
     Overrides existing(String kind, String name) {
@@ -280,7 +320,8 @@ public final class ConfigParser {
       return new Config(maxSessions, onViolation, violations, violationWindow, lockTime,
           services, exemptUsers, exemptGroups, stateDir, runDir, auditLog, logFile, lockTimeout,
           killGrace, onError, dryRun, maxSessionTime, idleTimeout, warnBefore, sweepInterval,
-          foregroundJobIsActivity, users, groups);
+          foregroundJobIsActivity, authFailures, authFailureWindow, authLockout,
+          backoffThreshold, backoffFactor, consoleExempt, users, groups);
     }
 
     private static int integer(String value, int min, int max) {

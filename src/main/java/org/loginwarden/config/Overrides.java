@@ -4,8 +4,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * What one [user NAME] or [group NAME] section sets: config key to parsed value (Integer or
- * Duration). Keys the section does not set are absent.
+ * What one [user NAME] or [group NAME] section sets: config key to parsed value (Integer,
+ * Duration or Boolean). Keys the section does not set are absent.
  */
 public record Overrides(Map<String, Object> values) {
 

@@ -129,12 +129,12 @@ public final class Decider {
     Outcome out = new Outcome(state, false);
     out.by = by;
     Lock lock = state.lock();
-    out.state = out.state.withViolations(List.of());
+    out.state = out.state.withViolations(List.of()).withAuthFailures(List.of());
     if (lock == null) {
-      if (!state.violations().isEmpty()) {
-        out.audit("unlock", null, "violations cleared by " + by);
+      if (!state.violations().isEmpty() || !state.authFailures().isEmpty()) {
+        out.audit("unlock", null, "violations and failed logins cleared by " + by);
       }
-      return out.allow(state.user() + " was not locked; violations cleared");
+      return out.allow(state.user() + " was not locked; violations and failed logins cleared");
     }
     out.unlock(lock, "unlock by " + by);
     return out.allow(state.user() + " unlocked");
@@ -343,13 +343,14 @@ public final class Decider {
     void liftExpiredLock(Instant now) {
       Lock lock = state.lock();
       if (lock != null && !lock.activeAt(now)) {
-        unlock(lock, "lock_time elapsed");
+        unlock(lock, AuthFailureRules.isFailureLock(lock) ? "auth_lockout elapsed"
+            : "lock_time elapsed");
       }
     }
 
     void unlock(Lock lock, String reason) {
       audit("unlock", null, reason);
-      state = state.withLock(null).withViolations(List.of());
+      state = state.withLock(null).withViolations(List.of()).withAuthFailures(List.of());
       if (lock.saved() != null) {
         actions.add(new Action.RestoreAccount(lock.saved()));
       }

@@ -8,7 +8,7 @@ import java.time.Instant;
  * {@code saved}.
  *
  * @param until  when the lock lifts by itself, or null for "until an admin unlocks"
- * @param reason {@code violations} or {@code admin}
+ * @param reason {@code violations}, {@code admin} or {@code auth_failures} (never mirrored)
  * @param by     who locked: {@code loginwarden} or the admin's login name
  * @param saved  what /etc/shadow held before, or null when it was not touched
  */

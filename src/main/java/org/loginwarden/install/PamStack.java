@@ -28,6 +28,22 @@ public final class PamStack {
     return "session  required  pam_exec.so quiet stdout " + command;
   }
 
+  /**
+   * The failed-login check, just before {@code @include common-auth} (shipped in pam/sshd;
+   * install does not add it): {@code requisite}, so a locked user never reaches pam_unix.
+   */
+  public static String authCheckLine(String command) {
+    return "auth  requisite  pam_exec.so quiet " + command;
+  }
+
+  /**
+   * Just after {@code @include common-auth}, which ends the stack on a failure: runs only after
+   * an accepted password. {@code optional}: it never turns that into a refusal.
+   */
+  public static String authSucceededLine(String command) {
+    return "auth  optional   pam_exec.so quiet " + command + " --auth-succeeded";
+  }
+
   public static boolean isInstalled(String text) {
     return text.lines().anyMatch(MARKER::equals);
   }

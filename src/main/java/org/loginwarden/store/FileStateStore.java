@@ -34,7 +34,7 @@ import org.loginwarden.core.UserState;
  * <pre>
  * run_dir/locks/NAME.lock       never replaced, so every process locks the same inode
  * run_dir/sessions/NAME.json    live sessions: tmpfs, gone at reboot like the sessions
- * state_dir/users/NAME.json     violations and lock: must survive a reboot
+ * state_dir/users/NAME.json     violations, lock, failed logins: must survive a reboot
  * </pre>
  *
  * NAME is {@link UserNames#encode}. Directories are created 0700 and refused when they are a
@@ -261,7 +261,7 @@ public final class FileStateStore implements StateStore {
     StateCodec.Persistent p = userBytes == null
         ? new StateCodec.Persistent(List.of(), null)
         : StateCodec.readPersistent(user, userBytes);
-    return new UserState(user, live, p.violations(), p.lock());
+    return new UserState(user, live, p.violations(), p.lock(), p.authFailures());
   }
 
   /** The file's bytes, or null when there is none. Never follows a symlink. */
@@ -365,9 +365,11 @@ public final class FileStateStore implements StateStore {
       // Durable state first: a crash between the two files then loses at most a session
       // record, which the next reader drops or re-checks against /proc anyway.
       Lock l = next.lock();
-      if (!next.violations().equals(state.violations()) || !java.util.Objects.equals(l, state.lock())) {
-        replace(users.resolve(name + ".json"), next.violations().isEmpty() && l == null
-            ? null : StateCodec.writePersistent(user, next.violations(), l));
+      if (!next.violations().equals(state.violations()) || !java.util.Objects.equals(l, state.lock())
+          || !next.authFailures().equals(state.authFailures())) {
+        replace(users.resolve(name + ".json"),
+            next.violations().isEmpty() && l == null && next.authFailures().isEmpty()
+            ? null : StateCodec.writePersistent(user, next.violations(), l, next.authFailures()));
       }
       if (!next.sessions().equals(state.sessions())) {
         replace(sessions.resolve(name + ".json"), next.sessions().isEmpty()

@@ -19,7 +19,8 @@ import org.loginwarden.core.Session;
 
 /**
  * The two JSON files of a user: live sessions (under run_dir, gone at reboot like the sessions
- * themselves) and violations plus lock (under state_dir, kept across reboots). The reader is
+ * themselves) and violations, lock and failed logins (under state_dir, kept across reboots;
+ * {@code authFailures} is written only when there are some). The reader is
  * tolerant of unknown fields and strict about types: a wrong type is a corrupt file.
  */
 final class StateCodec {
@@ -44,7 +45,11 @@ final class StateCodec {
     }
   }
 
-  record Persistent(List<Instant> violations, Lock lock) {}
+  record Persistent(List<Instant> violations, Lock lock, List<Instant> authFailures) {
+    Persistent(List<Instant> violations, Lock lock) {
+      this(violations, lock, List.of());
+    }
+  }
 
   static byte[] writeSessions(String user, List<Session> sessions) {
     return write(g -> {
@@ -78,12 +83,24 @@ final class StateCodec {
   }
 
   static byte[] writePersistent(String user, List<Instant> violations, Lock lock) {
+    return writePersistent(user, violations, lock, List.of());
+  }
+
+  static byte[] writePersistent(String user, List<Instant> violations, Lock lock,
+      List<Instant> authFailures) {
     return write(g -> {
       g.writeArrayFieldStart("violations");
       for (Instant v : violations) {
         g.writeString(v.toString());
       }
       g.writeEndArray();
+      if (!authFailures.isEmpty()) {
+        g.writeArrayFieldStart("authFailures");
+        for (Instant f : authFailures) {
+          g.writeString(f.toString());
+        }
+        g.writeEndArray();
+      }
       if (lock != null) {
         g.writeObjectFieldStart("lock");
         g.writeStringField("since", lock.since().toString());
@@ -138,16 +155,8 @@ final class StateCodec {
 
   static Persistent readPersistent(String user, byte[] bytes) throws CorruptException {
     JsonNode root = root(user, bytes);
-    List<Instant> violations = new ArrayList<>();
-    JsonNode array = root.path("violations");
-    if (!array.isMissingNode()) {
-      if (!array.isArray() || array.size() > MAX_SESSIONS) {
-        throw new CorruptException("'violations' is not an array of at most " + MAX_SESSIONS);
-      }
-      for (JsonNode v : array) {
-        violations.add(parseInstant(v, "violations"));
-      }
-    }
+    List<Instant> violations = instants(root, "violations");
+    List<Instant> authFailures = instants(root, "authFailures");
     Lock lock = null;
     JsonNode l = root.path("lock");
     if (!l.isMissingNode() && !l.isNull()) {
@@ -166,7 +175,22 @@ final class StateCodec {
       lock = new Lock(instant(l, "since", true), instant(l, "until", false),
           text(l, "reason", true), text(l, "by", true), saved);
     }
-    return new Persistent(violations, lock);
+    return new Persistent(violations, lock, authFailures);
+  }
+
+  /** An optional array of times; missing means none. */
+  private static List<Instant> instants(JsonNode root, String field) throws CorruptException {
+    List<Instant> out = new ArrayList<>();
+    JsonNode array = root.path(field);
+    if (!array.isMissingNode()) {
+      if (!array.isArray() || array.size() > MAX_SESSIONS) {
+        throw new CorruptException("'" + field + "' is not an array of at most " + MAX_SESSIONS);
+      }
+      for (JsonNode v : array) {
+        out.add(parseInstant(v, field));
+      }
+    }
+    return out;
   }
 
   private static JsonNode root(String user, byte[] bytes) throws CorruptException {

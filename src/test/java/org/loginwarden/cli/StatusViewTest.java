@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.loginwarden.app.Warden.UserStatus;
+import org.loginwarden.core.AuthPolicy;
 import org.loginwarden.core.Lock;
 import org.loginwarden.core.OnViolation;
 import org.loginwarden.core.Policy;
@@ -57,9 +58,19 @@ class StatusViewTest {
         SessionLimits.NONE, false);
   }
 
+  /** Locked out by failed logins 3 s ago, for 10 s. */
+  private static UserStatus erin() {
+    Lock lock = new Lock(NOW.minusSeconds(3), NOW.plusSeconds(7), "auth_failures",
+        "loginwarden", null);
+    List<Instant> failed = List.of(NOW.minusSeconds(9), NOW.minusSeconds(6), NOW.minusSeconds(3));
+    return new UserStatus(new UserState("erin", List.of(), List.of(), lock, failed), Map.of(),
+        List.of(), POLICY, SessionLimits.NONE, false, failed, new AuthPolicy(3,
+            Duration.ofMinutes(15), Duration.ofSeconds(10), 2, Duration.ofSeconds(5), true));
+  }
+
   @Test
   void tableWithLegend() {
-    String out = new StatusView(NOW, List.of(alice(), bob(), carol())).table(true);
+    String out = new StatusView(NOW, List.of(alice(), bob(), carol(), erin())).table(true);
 
     assertEquals("""
         USER  SESSION PID  REMOTE               TTY   SERVICE OPENED               AGE    IDLE   ENDS                    STATE
@@ -67,12 +78,13 @@ class StatusViewTest {
         alice -       2000 -                    -     sshd    2026-03-01T12:01:00Z 9 min  9 min  -                       ending
         carol 9       3000 2001:db8::1          pts/3 sshd    2026-03-01T12:00:00Z 10 min 10 min -                       closing
 
-        USER  SESSIONS VIOLATIONS LOCKED               REASON     UNTIL
-        alice 2        1/3 in 10m -                    -          -
-        bob   0        0/3 in 10m 2026-03-01T12:00:00Z admin      unlock
-        carol 1        2/5 in 1h  2026-03-01T12:00:00Z violations 2026-03-01T13:00:00Z
+        USER  SESSIONS VIOLATIONS FAILURES   LOCKED               REASON        UNTIL                LEFT
+        alice 2        1/3 in 10m -          -                    -             -                    -
+        bob   0        0/3 in 10m -          2026-03-01T12:00:00Z admin         unlock               -
+        carol 1        2/5 in 1h  -          2026-03-01T12:00:00Z violations    2026-03-01T13:00:00Z 50 min
+        erin  0        0/3 in 10m 3/3 in 15m 2026-03-01T12:09:57Z auth_failures 2026-03-01T12:10:07Z 7 s
 
-        3 users listed, 3 sessions, 2 locked.
+        4 users listed, 3 sessions, 3 locked.
         """, out);
   }
 
@@ -80,7 +92,7 @@ class StatusViewTest {
   void noLegendDropsHeaderAndFooter() {
     String out = new StatusView(NOW, List.of(bob())).table(false);
 
-    assertEquals("bob 0 0/3 in 10m 2026-03-01T12:00:00Z admin unlock\n", out);
+    assertEquals("bob 0 0/3 in 10m - 2026-03-01T12:00:00Z admin unlock -\n", out);
   }
 
   @Test
@@ -97,7 +109,7 @@ class StatusViewTest {
 
   @Test
   void nobodyAtAll() {
-    assertEquals("USER SESSIONS VIOLATIONS LOCKED REASON UNTIL\n\n"
+    assertEquals("USER SESSIONS VIOLATIONS FAILURES LOCKED REASON UNTIL LEFT\n\n"
         + "0 users listed, 0 sessions, 0 locked.\n", new StatusView(NOW, List.of()).table(true));
     assertEquals("", new StatusView(NOW, List.of()).table(false));
   }
@@ -160,6 +172,25 @@ class StatusViewTest {
     assertEquals(T.plusSeconds(3600).toString(), carolLock.get("until").textValue());
     assertTrue(carolLock.get("shadowLocked").booleanValue());
     assertEquals("closing", users.get(2).get("sessions").get(0).get("state").textValue());
+  }
+
+  @Test
+  void jsonShowsFailedLoginsAndTimeLeft() throws Exception {
+    JsonNode root = new ObjectMapper().readTree(
+        new StatusView(NOW, List.of(bob(), erin())).json());
+
+    JsonNode bob = root.get("users").get(0);
+    assertEquals(0, bob.get("authFailures").size());
+    assertEquals(0, bob.get("authFailureLimit").intValue(), "0: not counted");
+    assertTrue(bob.get("lock").get("secondsLeft").isNull(), "until unlocked");
+    JsonNode erin = root.get("users").get(1);
+    assertEquals(3, erin.get("authFailures").size());
+    assertEquals(NOW.minusSeconds(3).toString(), erin.get("authFailures").get(2).textValue());
+    assertEquals(3, erin.get("authFailureLimit").intValue());
+    assertEquals("15m", erin.get("authFailureWindow").textValue());
+    assertEquals("auth_failures", erin.get("lock").get("reason").textValue());
+    assertEquals(7, erin.get("lock").get("secondsLeft").longValue());
+    assertFalse(erin.get("lock").get("shadowLocked").booleanValue());
   }
 
   @Test

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.loginwarden.core.AuthPolicy;
 import org.loginwarden.core.OnViolation;
 import org.loginwarden.core.Durations;
 import org.loginwarden.core.Policy;
@@ -57,6 +58,8 @@ class ConfigParserTest {
     assertEquals(Map.of(), c.userSections());
     assertEquals(Map.of(), c.groupSections());
     assertFalse(c.needsGroups());
+    assertEquals(AuthPolicy.OFF, c.authPolicyFor("alice", List.of()));
+    assertFalse(c.countsAuthFailures());
     assertEquals(c, parse(""), "an empty file is the defaults");
     assertEquals(c, parse("# only a comment\n\n   \n\t# indented comment\n"));
   }
@@ -93,6 +96,18 @@ class ConfigParserTest {
       "dry_run          | false              | dryRun          | false",
       "dry_run          | no                 | dryRun          | false",
       "DRY_RUN          | true               | dryRun          | true",
+      "auth_failures    | 5                  | authFailures    | 5",
+      "auth_failures    | 0                  | authFailures    | 0",
+      "auth_failures    | 100                | authFailures    | 100",
+      "auth_failure_window | 1h              | authFailureWindow | PT1H",
+      "auth_lockout     | 43200m             | authLockout     | PT720H",
+      "auth_lockout     | 1s                 | authLockout     | PT1S",
+      "auth_lockout     | 0                  | authLockout     | PT0S",
+      "backoff_threshold | 1                 | backoffThreshold | 1",
+      "backoff_threshold | 3                 | backoffThreshold | 3",
+      "backoff_factor   | 5s                 | backoffFactor   | PT5S",
+      "backoff_factor   | 10                 | backoffFactor   | PT10S",
+      "console_exempt   | no                 | consoleExempt   | false",
   })
   void everyKey(String key, String value, String component, String expected) throws Exception {
     Config c = parse("# a comment\n" + key + " = " + value + "\n");
@@ -135,6 +150,17 @@ class ConfigParserTest {
       "on_violation = kick              | test.conf:1: expected one of kick_all, refuse_new",
       "on_error = maybe                 | test.conf:1: expected one of open, closed",
       "dry_run = perhaps                | test.conf:1: expected true or false",
+      "auth_failures = 101              | test.conf:1: expected a whole number from 0 to 100,",
+      "auth_failures = -1               | test.conf:1: expected a whole number from 0 to 100,",
+      "auth_failure_window = 0          | test.conf:1: must be more than 0",
+      "auth_lockout = 43201m            | test.conf:1: at most 43200m (30 days)",
+      "auth_lockout = 31d               | test.conf:1: at most 43200m (30 days)",
+      "backoff_threshold = 0            | test.conf:1: expected a whole number from 1 to 3,",
+      "backoff_threshold = 4            | test.conf:1: expected a whole number from 1 to 3,",
+      "backoff_factor = 4s              | test.conf:1: expected 5s to 10s, got '4s'",
+      "backoff_factor = 11s             | test.conf:1: expected 5s to 10s, got '11s'",
+      "backoff_factor = 1m              | test.conf:1: expected 5s to 10s, got '1m'",
+      "console_exempt = sometimes       | test.conf:1: expected true or false",
       "services =                       | test.conf:1: needs at least one name",
       "services = , ,                   | test.conf:1: needs at least one name",
       "state_dir = var/lib/lw           | test.conf:1: expected an absolute path",
@@ -252,6 +278,48 @@ class ConfigParserTest {
         Duration.ZERO, true), c.policyFor("alice", List.of("devs", "staff")));
     assertEquals(new Policy(1, OnViolation.REFUSE_NEW, 3, Duration.ofDays(1),
         Duration.ofHours(1), true), c.policyFor("carol", List.of()));
+  }
+
+  @Test
+  void sectionsOverrideTheFailedLoginLimits() throws ConfigException {
+    Config c = parse("""
+        auth_failures = 5
+        auth_lockout = 15m
+
+        [group ops]
+        auth_failures = 0
+        console_exempt = no
+
+        [user alice]
+        auth_failures = 3
+        auth_failure_window = 1h
+        auth_lockout = 10s
+        backoff_threshold = 1
+        backoff_factor = 10s
+        """);
+
+    assertTrue(c.countsAuthFailures());
+    assertEquals(new AuthPolicy(5, Duration.ofMinutes(15), Duration.ofMinutes(15), 2,
+        Duration.ofSeconds(5), true), c.authPolicyFor("bob", List.of()));
+    assertEquals(new AuthPolicy(0, Duration.ofMinutes(15), Duration.ofMinutes(15), 2,
+        Duration.ofSeconds(5), false), c.authPolicyFor("bob", List.of("ops")));
+    assertEquals(new AuthPolicy(3, Duration.ofHours(1), Duration.ofSeconds(10), 1,
+        Duration.ofSeconds(10), false), c.authPolicyFor("alice", List.of("ops")));
+    assertTrue(parse("[user alice]\nauth_failures = 2").countsAuthFailures(),
+        "one section counting is enough");
+    assertFalse(parse("[user alice]\nauth_failures = 0").countsAuthFailures());
+  }
+
+  @Test
+  void failedLoginSectionValuesAreChecked() {
+    assertTrue(error("[user alice]\nbackoff_factor = 1s").getMessage()
+        .startsWith("test.conf:2: expected 5s to 10s"));
+    assertTrue(error("[group g]\nauth_lockout = 60d").getMessage()
+        .startsWith("test.conf:2: at most 43200m"));
+    assertTrue(error("[group g]\nbackoff_threshold = 9").getMessage()
+        .startsWith("test.conf:2: expected a whole number from 1 to 3"));
+    assertTrue(error("[user alice]\nconsole_exempt = maybe").getMessage()
+        .startsWith("test.conf:2: expected true or false"));
   }
 
   @Test

@@ -51,6 +51,18 @@ final class Clients {
     return Exec.run(Duration.ofSeconds(60), Map.of("SSHPASS", u.password), c);
   }
 
+  /**
+   * One password attempt as {@code user} (any name, account or not): password authentication
+   * only and one prompt, so that sshd runs PAM's auth stack exactly once.
+   */
+  Exec.Result sshOnePassword(String user, String password, String command) {
+    List<String> c = new ArrayList<>(List.of("/usr/bin/sshpass", "-e"));
+    c.addAll(common("/usr/bin/ssh", false));
+    c.addAll(List.of("-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password",
+        "-o", "NumberOfPasswordPrompts=1", user + "@127.0.0.1", command));
+    return Exec.run(Duration.ofSeconds(90), Map.of("SSHPASS", password), c);
+  }
+
   /** Starts a login in the background, its output kept in a file; the caller ends it. */
   Process start(TestUser u, List<String> sshOptions, String command) throws IOException {
     List<String> c = withKey("/usr/bin/ssh", u, false);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.loginwarden.core.Presence;
 import org.loginwarden.core.Session;
 import org.loginwarden.core.UserState;
+import org.loginwarden.install.PamStack;
 import org.loginwarden.proc.ProcfsProcessTable;
 import org.loginwarden.proc.SessionTerminator;
 import org.loginwarden.store.FileStateStore;
@@ -25,7 +26,8 @@ import org.loginwarden.store.StoreException;
  * A real sshd on 127.0.0.1 with loginwarden wired into its own PAM service. sshd names its PAM
  * service after its program name, so a symlink {@code sshd-lwNNNN -> /usr/sbin/sshd} reads
  * {@code /etc/pam.d/sshd-lwNNNN}: a copy of Debian's /etc/pam.d/sshd with loginwarden's two
- * lines. The host's /etc/pam.d/sshd is never touched.
+ * lines, and with {@code guardAuth} its two auth lines around {@code @include common-auth}.
+ * The host's /etc/pam.d/sshd is never touched.
  */
 final class PrivateSshd implements AutoCloseable {
 
@@ -42,7 +44,8 @@ final class PrivateSshd implements AutoCloseable {
   final Path auditLog;
   final Path rootKey;
   private final Path pamFile;
-  private final Process sshd;
+  private final Path sshdConfig;
+  private Process sshd;
 
   /** Skips where sshd is missing, except in CI, where a missing sshd is a failure. */
   static void assumeAvailable() {
@@ -60,16 +63,21 @@ final class PrivateSshd implements AutoCloseable {
 
   /** Starts an sshd whose loginwarden config is the base settings plus {@code extraConfig}. */
   static PrivateSshd start(String extraConfig) throws IOException {
+    return start(extraConfig, false);
+  }
+
+  /** Likewise; with {@code guardAuth}, the failed-login lines of pam/sshd are added too. */
+  static PrivateSshd start(String extraConfig, boolean guardAuth) throws IOException {
     assumeAvailable();
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "lw-e2e-");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
     String service = "sshd-" + dir.getFileName().toString().replace("lw-e2e-", "lw");
     int port = freePort();
     return new PrivateSshd(dir, service.substring(0, Math.min(service.length(), 24)), port,
-        extraConfig);
+        extraConfig, guardAuth);
   }
 
-  private PrivateSshd(Path dir, String service, int port, String extraConfig)
+  private PrivateSshd(Path dir, String service, int port, String extraConfig, boolean guardAuth)
       throws IOException {
     this.dir = dir;
     this.service = service;
@@ -94,7 +102,7 @@ final class PrivateSshd implements AutoCloseable {
     Files.copy(Path.of(rootKey + ".pub"), keys);
     Files.createDirectories(Path.of("/run/sshd"));
 
-    Path sshdConfig = dir.resolve("sshd_config");
+    sshdConfig = dir.resolve("sshd_config");
     Files.writeString(sshdConfig, String.join("\n",
         "Port " + port,
         "ListenAddress 127.0.0.1",
@@ -120,6 +128,13 @@ final class PrivateSshd implements AutoCloseable {
       if (line.startsWith("@include common-account")) {
         pam.add("account  required  pam_exec.so quiet " + hook);
       }
+      if (guardAuth && line.startsWith("@include common-auth")) {
+        // As pam/sshd ships them: count before pam_unix, clear after an accepted password.
+        pam.add(PamStack.authCheckLine(hook));
+        pam.add(line);
+        pam.add(PamStack.authSucceededLine(hook));
+        continue;
+      }
       pam.add(line);
       if (line.matches("^session\\s+required\\s+pam_loginuid\\.so.*")) {
         pam.add("session  required  pam_exec.so quiet stdout " + hook);
@@ -130,16 +145,43 @@ final class PrivateSshd implements AutoCloseable {
       throw new AssertionError("/etc/pam.d/sshd has no pam_loginuid line to place the hook after");
     }
     Files.write(pamFile, pam);
+    if (guardAuth && pam.stream().noneMatch(l -> l.contains("--auth-succeeded"))) {
+      throw new AssertionError("/etc/pam.d/sshd has no '@include common-auth' to guard");
+    }
 
-    Path program = dir.resolve(service);
-    Files.createSymbolicLink(program, SSHD);
-    sshd = new ProcessBuilder(program.toString(), "-D", "-f", sshdConfig.toString(), "-E",
-        dir.resolve("sshd.log").toString())
+    Files.createSymbolicLink(dir.resolve(service), SSHD);
+    launch();
+  }
+
+  private void launch() throws IOException {
+    sshd = new ProcessBuilder(dir.resolve(service).toString(), "-D", "-f", sshdConfig.toString(),
+        "-E", dir.resolve("sshd.log").toString())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("sshd.out").toFile())
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("sshd.out").toFile()))
         .start();
     Exec.await(Duration.ofSeconds(20), "sshd to listen on " + port, this::listening);
+  }
+
+  /**
+   * A reboot as loginwarden sees it: sshd and every connection stopped, run_dir (tmpfs on a
+   * real host) wiped, sshd started again on the same port, config and state_dir.
+   */
+  void restartAsAfterReboot() throws IOException {
+    stop();
+    Exec.run("/bin/rm", "-rf", "--one-file-system", runDir.toString());
+    launch();
+  }
+
+  private void stop() {
+    // Connections still open are children of this sshd: end them first, then sshd itself.
+    sshd.descendants().forEach(ProcessHandle::destroyForcibly);
+    sshd.destroyForcibly();
+    try {
+      sshd.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private boolean listening() {
@@ -230,14 +272,7 @@ final class PrivateSshd implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    // Connections still open are children of this sshd: end them first, then sshd itself.
-    sshd.descendants().forEach(ProcessHandle::destroyForcibly);
-    sshd.destroyForcibly();
-    try {
-      sshd.waitFor();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    stop();
     Files.deleteIfExists(pamFile);
     Exec.run("/bin/rm", "-rf", "--one-file-system", dir.toString());
   }

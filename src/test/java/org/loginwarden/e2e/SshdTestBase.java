@@ -26,9 +26,14 @@ abstract class SshdTestBase {
     return "kill_grace = 2s";
   }
 
+  /** Whether this class's sshd also gets the failed-login lines around common-auth. */
+  boolean guardAuth() {
+    return false;
+  }
+
   @BeforeAll
   void startSshd() throws IOException {
-    sshd = PrivateSshd.start(loginwardenConfig());
+    sshd = PrivateSshd.start(loginwardenConfig(), guardAuth());
     clients = new Clients(sshd);
   }
 

@@ -65,4 +65,24 @@ class PamStackTest {
         "# session    required     pam_loginuid.so");
     assertThrows(IllegalArgumentException.class, () -> PamStack.withHooks(commented, CMD));
   }
+
+  @Test
+  void theShippedPamFileShowsTheLinesTheCodeWrites() throws java.io.IOException {
+    List<String> shipped = java.nio.file.Files.readAllLines(java.nio.file.Path.of("pam/sshd"));
+
+    for (String line : List.of(PamStack.accountLine(CMD), PamStack.sessionLine(CMD),
+        PamStack.authCheckLine(CMD), PamStack.authSucceededLine(CMD))) {
+      assertTrue(shipped.contains("#" + line), "pam/sshd lacks: " + line);
+    }
+    int include = shipped.indexOf("#@include common-auth");
+    assertEquals("#" + PamStack.authCheckLine(CMD), shipped.get(include - 1));
+    assertEquals("#" + PamStack.authSucceededLine(CMD), shipped.get(include + 1));
+  }
+
+  @Test
+  void installLeavesTheAuthStackAlone() {
+    String installed = PamStack.withHooks(DEBIAN, CMD);
+
+    assertTrue(installed.lines().noneMatch(l -> l.startsWith("auth")), installed);
+  }
 }

@@ -1,5 +1,6 @@
 package org.loginwarden.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -196,6 +197,10 @@ class StateCodecTest {
       "'violations':[5]",
       "'violations':['never']",
       "'violations':[null]",
+      "'authFailures':{}",
+      "'authFailures':'2026-03-01T12:00:00Z'",
+      "'authFailures':[1]",
+      "'authFailures':['yesterday']",
       "'lock':5",
       "'lock':[]",
       "'lock':{}",
@@ -214,6 +219,29 @@ class StateCodecTest {
   void corruptPersistentFiles(String field) {
     assertThrows(StateCodec.CorruptException.class,
         () -> StateCodec.readPersistent(USER, json("{'schema':1,'user':'alice'," + field + "}")));
+  }
+
+  @Test
+  void failedLoginsRoundTripWithAFailureLock() throws Exception {
+    List<Instant> failed = List.of(T.minusSeconds(2), T.minusSeconds(1), T);
+    Lock lock = new Lock(T, T.plusSeconds(10), "auth_failures", "loginwarden", null);
+
+    byte[] bytes = StateCodec.writePersistent(USER, List.of(), lock, failed);
+
+    assertEquals(new StateCodec.Persistent(List.of(), lock, failed),
+        StateCodec.readPersistent(USER, bytes));
+  }
+
+  @Test
+  void noFailedLoginsNoFieldSoOlderFilesStayByteForByte() throws Exception {
+    List<Instant> violations = List.of(T);
+
+    byte[] without = StateCodec.writePersistent(USER, violations, null, List.of());
+
+    assertArrayEquals(StateCodec.writePersistent(USER, violations, null), without);
+    assertFalse(new String(without, StandardCharsets.UTF_8).contains("authFailures"));
+    assertEquals(List.of(), StateCodec.readPersistent(USER, without).authFailures(),
+        "a file without the field, as every older one, has no failed logins");
   }
 
   @Test
