@@ -23,7 +23,7 @@ public record Deadline(Instant at, String limit) {
   }
 
   /** What a warning says of this limit: "idle for 14 min" or "it reaches its 8 h limit". */
-  public String why(Session s, Instant lastActive, SessionLimits limits, Instant now) {
+  public String why(Instant lastActive, SessionLimits limits, Instant now) {
     return limit.equals("idle_timeout")
         ? "idle for " + Durations.human(Duration.between(lastActive, now))
         : "it reaches its " + Durations.human(limits.maxSessionTime()) + " limit";

@@ -18,6 +18,11 @@ public final class Decider {
   /** Violations kept per user, whatever the window: a hostile loop cannot grow the file. */
   static final int MAX_VIOLATIONS_KEPT = 100;
 
+  /** After this long, a session decided to end but still running is ended again. */
+  static final Duration RETRY_ENDING_AFTER = Duration.ofSeconds(10);
+  /** A session with no process but sshd's moves bytes for keepalives: this little is not use. */
+  static final long SSHD_ONLY_NOISE_BYTES = 4096;
+
   /** A login arrives (open_session). */
   public Decision open(UserState state, Session incoming, Map<SessionKey, Presence> presence,
       Policy policy, Instant now) {
@@ -206,11 +211,6 @@ public final class Decider {
     return out.allow();
   }
 
-  /** After this long, a session decided to end but still running is ended again. */
-  static final Duration RETRY_ENDING_AFTER = Duration.ofSeconds(10);
-  /** A session with no process but sshd's moves bytes for keepalives: this little is not use. */
-  static final long SSHD_ONLY_NOISE_BYTES = 4096;
-
   /** The session's use as of now, from what it was at the last pass and what /proc says. */
   public static Activity activity(Session s, Observation o, SessionLimits limits, Instant now) {
     return activity(s, o, limits, now, null);
@@ -274,7 +274,7 @@ public final class Decider {
     }
     String line = "loginwarden: this session ends in "
         + Durations.human(Duration.between(now, end.at())) + ": "
-        + end.why(s, a.lastActive(), limits, now);
+        + end.why(a.lastActive(), limits, now);
     out.audit("warn", s, line.substring("loginwarden: ".length()));
     if (out.dryRun) {
       return s;

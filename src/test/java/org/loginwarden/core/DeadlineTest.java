@@ -80,9 +80,8 @@ class DeadlineTest {
       "14m   | max_session_time | 90s  | it reaches its 90 s limit",
   })
   void whyTheSessionEnds(String idleFor, String limit, String max, String why) {
-    Session s = openedAgo("1h");
     Deadline d = new Deadline(NOW.plusSeconds(60), limit);
 
-    assertEquals(why, d.why(s, ago(idleFor), limits(max, "15m"), NOW));
+    assertEquals(why, d.why(ago(idleFor), limits(max, "15m"), NOW));
   }
 }
