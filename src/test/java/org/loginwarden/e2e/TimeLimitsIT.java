@@ -108,12 +108,17 @@ class TimeLimitsIT {
     }
   }
 
-  /** The lag from the limit (counted from the audited open) to the client's disconnection. */
-  void recordLag(String what, TestUser u, Instant ended, Duration limit) {
+  /**
+   * The lag from the limit (counted from the audited open) to the watcher's decision (its
+   * audit line) and to the client's disconnection (which waits for sshd's own teardown).
+   */
+  void recordLag(String what, TestUser u, Instant ended, Duration limit, String event) {
     List<JsonNode> opens = sshd.auditEvents("open", u.name);
     assertEquals(1, opens.size(), "one session opened");
     Instant due = Instant.parse(opens.get(0).get("opened").asText()).plus(limit);
-    LAGS.add(what + " " + Duration.between(due, ended).toMillis() + " ms");
+    Instant decided = Instant.parse(sshd.auditEvents(event, u.name).get(0).get("time").asText());
+    LAGS.add(what + ": decided " + Duration.between(due, decided).toMillis()
+        + " ms, disconnected " + Duration.between(due, ended).toMillis() + " ms after the limit");
   }
 
   // Concurrent methods of a same-thread class: side by side, but never beside another class.
@@ -133,7 +138,7 @@ class TimeLimitsIT {
       assertEquals(1, idle.size(), sshd.audit());
       assertTrue(warn.get(0).get("time").asText().compareTo(idle.get(0).get("time").asText()) < 0);
       assertTrue(idle.get(0).get("reason").asText().startsWith("idle for "));
-      recordLag("idle pty", u, ended, IDLE);
+      recordLag("idle pty", u, ended, IDLE, "idle");
     } finally {
       p.destroyForcibly();
     }
@@ -169,7 +174,7 @@ class TimeLimitsIT {
     try {
       Instant ended = awaitExit(p, BOUND, "the output-only session to be ended as idle");
       assertEquals(1, sshd.auditEvents("idle", u.name).size(), sshd.audit());
-      recordLag("output-only pty", u, ended, IDLE);
+      recordLag("output-only pty", u, ended, IDLE, "idle");
     } finally {
       p.destroyForcibly();
     }
@@ -186,7 +191,7 @@ class TimeLimitsIT {
               && sftp.descendants().noneMatch(ProcessHandle::isAlive));
       Instant ended = Instant.now();
       assertEquals(1, sshd.auditEvents("idle", u.name).size(), sshd.audit());
-      recordLag("idle sftp", u, ended, IDLE);
+      recordLag("idle sftp", u, ended, IDLE, "idle");
     } finally {
       sftp.destroyForcibly();
     }
@@ -227,7 +232,7 @@ class TimeLimitsIT {
       assertEquals(1, expired.size(), sshd.audit());
       assertTrue(expired.get(0).get("reason").asText().contains("max_session_time 12s"));
       assertEquals(List.of(), sshd.auditEvents("idle", u.name), "busy, so never idle");
-      recordLag("max_session_time ([user] override)", u, ended, MAX);
+      recordLag("max_session_time ([user] override)", u, ended, MAX, "expired");
     } finally {
       p.destroyForcibly();
     }
