@@ -223,6 +223,10 @@ public final class Decider {
   public static Activity activity(Session s, Observation o, SessionLimits limits, Instant now,
       Instant previousPass) {
     Activity before = s.activity();
+    long moved = before == null ? 0 : Math.abs(o.ioBytes() - before.ioBytes());
+    // A session with no process but sshd's moves a little for keepalives: not use, and not
+    // a new baseline either, or many small moves would never add up.
+    boolean noise = o.sshdOnly() && before != null && moved < SSHD_ONLY_NOISE_BYTES;
     Instant last;
     if (o.pty() != null) {
       // The terminal's last input; a pty reused from an older login may predate this one.
@@ -241,16 +245,11 @@ public final class Decider {
       // idle time is held against the session.
       last = previousPass != null && s.opened().isAfter(previousPass) ? s.opened() : now;
     } else {
-      long moved = Math.abs(o.ioBytes() - before.ioBytes());
-      boolean used = o.sshdOnly() ? moved >= SSHD_ONLY_NOISE_BYTES : moved > 0;
-      last = used ? now : before.lastActive();
+      last = moved > 0 && !noise ? now : before.lastActive();
     }
     Instant warned = before == null || before.warned() == null || last.isAfter(before.warned())
         ? null : before.warned();
-    long io = o.sshdOnly() && before != null
-        && Math.abs(o.ioBytes() - before.ioBytes()) < SSHD_ONLY_NOISE_BYTES
-        ? before.ioBytes() : o.ioBytes();
-    return new Activity(last, io, o.pty(), warned);
+    return new Activity(last, noise ? before.ioBytes() : o.ioBytes(), o.pty(), warned);
   }
 
   /** When the session was last used, as the last sweep recorded it (else its opening). */

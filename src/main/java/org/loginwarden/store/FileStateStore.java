@@ -174,11 +174,10 @@ public final class FileStateStore implements StateStore {
   private String nameInside(Path file) {
     try {
       byte[] bytes = read(file);
-      String user = bytes == null ? null : new com.fasterxml.jackson.databind.ObjectMapper()
-          .readTree(bytes).path("user").asText(null);
+      String user = bytes == null ? null : StateCodec.userOf(bytes);
       return user != null && UserNames.problem(user) == null
           && file.getFileName().toString().equals(UserNames.encode(user) + ".json") ? user : null;
-    } catch (IOException | StoreException e) {
+    } catch (StoreException e) {
       return null;
     }
   }

@@ -213,6 +213,16 @@ final class StateCodec {
     return root;
   }
 
+  /** The {@code user} a file says it belongs to, read under the same limits; null if none. */
+  static String userOf(byte[] bytes) {
+    try {
+      JsonNode user = MAPPER.readTree(bytes).path("user");
+      return user.isTextual() ? user.textValue() : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   /** A file from a newer loginwarden is not overwritten: reading it is an error, not data loss. */
   static int schemaOf(byte[] bytes) {
     try {
