@@ -18,6 +18,9 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    // slf4j's own notes go to stderr; only its warnings are worth a line there.
+    System.setProperty("slf4j.provider", QuietLogbackProvider.class.getName());
+    System.setProperty("slf4j.internal.verbosity", "WARN");
     PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out,
         StandardCharsets.UTF_8), true);
     PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err,
