@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * The class-data archive the launcher ({@code pam/loginwarden}) hands the JVM: the classes a
@@ -34,6 +35,7 @@ public final class ClassDataArchive {
   /** Install is no login path, but nothing here may hang it either. */
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(120);
   private static final String[] HOOK_CALLS = {"account", "open_session", "close_session"};
+  private static final Pattern CLASS_ID = Pattern.compile(" id: [0-9]+$");
 
   private final Path java;
   private final Path jar;
@@ -108,7 +110,9 @@ public final class ClassDataArchive {
     List<String> out = new ArrayList<>();
     for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
       if (!line.isBlank() && !line.startsWith("#")) {
-        out.add(line);
+        // Newer JDKs number each class for references that only classes of custom loaders
+        // make, which these runs have none of; unnumbered, lists of several runs merge.
+        out.add(CLASS_ID.matcher(line).replaceFirst(""));
       }
     }
     return out;

@@ -68,17 +68,26 @@ final class PrivateSshd implements AutoCloseable {
 
   /** Likewise; with {@code guardAuth}, the failed-login lines of pam/sshd are added too. */
   static PrivateSshd start(String extraConfig, boolean guardAuth) throws IOException {
+    return start(extraConfig, guardAuth, "/usr/bin/java -jar " + JAR);
+  }
+
+  /**
+   * Likewise, with loginwarden run as {@code program} (e.g. a launcher) in the PAM lines; null
+   * leaves loginwarden out of the stack altogether, for a baseline.
+   */
+  static PrivateSshd start(String extraConfig, boolean guardAuth, String program)
+      throws IOException {
     assumeAvailable();
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "lw-e2e-");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
     String service = "sshd-" + dir.getFileName().toString().replace("lw-e2e-", "lw");
     int port = freePort();
     return new PrivateSshd(dir, service.substring(0, Math.min(service.length(), 24)), port,
-        extraConfig, guardAuth);
+        extraConfig, guardAuth, program);
   }
 
-  private PrivateSshd(Path dir, String service, int port, String extraConfig, boolean guardAuth)
-      throws IOException {
+  private PrivateSshd(Path dir, String service, int port, String extraConfig, boolean guardAuth,
+      String program) throws IOException {
     this.dir = dir;
     this.service = service;
     this.port = port;
@@ -121,10 +130,14 @@ final class PrivateSshd implements AutoCloseable {
         ""));
 
     pamFile = Path.of("/etc/pam.d", service);
-    String hook = "/usr/bin/java -jar " + JAR + " --config " + config + " pam";
+    String hook = program + " --config " + config + " pam";
     List<String> pam = new ArrayList<>();
-    boolean sessionAdded = false;
+    boolean sessionAdded = program == null;
     for (String line : Files.readAllLines(Path.of("/etc/pam.d/sshd"))) {
+      if (program == null) {
+        pam.add(line);
+        continue;
+      }
       if (line.startsWith("@include common-account")) {
         pam.add("account  required  pam_exec.so quiet " + hook);
       }

@@ -28,10 +28,6 @@ import org.loginwarden.proc.ProcfsProcessTable;
  */
 class LauncherIT {
 
-  static final Path JAR = Path.of(System.getProperty("loginwarden.jar",
-      "target/loginwarden.jar")).toAbsolutePath();
-  static final Path LAUNCHER = Path.of("pam/loginwarden").toAbsolutePath();
-
   @TempDir static Path dir;
   static Path jar;
   static Path archive;
@@ -43,15 +39,10 @@ class LauncherIT {
   @BeforeAll
   static void installIntoScratch() throws Exception {
     Assumptions.assumeTrue(ProcfsProcessTable.effectiveUid() == 0, "the hook needs root");
-    jar = dir.resolve("loginwarden.jar");
-    Files.copy(JAR, jar);
-    archive = dir.resolve("cache/loginwarden.jsa");
-    String text = Files.readString(LAUNCHER, StandardCharsets.UTF_8)
-        .replace("JAR=/usr/share/loginwarden/loginwarden.jar", "JAR=" + jar)
-        .replace("ARCHIVE=/var/cache/loginwarden/loginwarden.jsa", "ARCHIVE=" + archive);
-    launcher = dir.resolve("loginwarden");
-    Files.writeString(launcher, text, StandardCharsets.UTF_8);
-    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+    ScratchInstall install = ScratchInstall.create(dir, ClassDataArchive.JAVA);
+    jar = install.jar();
+    archive = install.archive();
+    launcher = install.launcher();
     config = dir.resolve("loginwarden.conf");
     Files.writeString(config, String.join("\n",
         "services = sshd-test",
@@ -59,7 +50,6 @@ class LauncherIT {
         "run_dir = " + dir.resolve("run"),
         "audit_log = " + dir.resolve("log/audit.jsonl"),
         "log_file = " + dir.resolve("log/loginwarden.log"), ""));
-    new ClassDataArchive(ClassDataArchive.JAVA, jar, archive).generate();
   }
 
   static Run launch(Map<String, String> env, String... args) throws Exception {
