@@ -28,14 +28,9 @@ public final class Main {
   }
 
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(new LoginwardenCommand(new Io(out, err)));
+    CommandLine cli = commandLine(new Io(out, err));
     cli.setOut(out);
     cli.setErr(err);
-    for (CommandLine c : commandTree(cli)) {
-      c.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
-          .exitCodeList(ExitCode.helpList());
-      c.getCommandSpec().versionProvider(new LoginwardenCommand.Version());
-    }
     cli.setParameterExceptionHandler((e, a) -> {
       err.println("loginwarden: " + e.getMessage().lines().findFirst().orElse("bad usage")
           + " (see --help)");
@@ -50,6 +45,17 @@ public final class Main {
       return ExitCode.SOFTWARE.code;
     });
     return cli.execute(args);
+  }
+
+  /** The command tree as --help, the man page and the completion script show it. */
+  static CommandLine commandLine(Io io) {
+    CommandLine cli = new CommandLine(new LoginwardenCommand(io));
+    for (CommandLine c : commandTree(cli)) {
+      c.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
+          .exitCodeList(ExitCode.helpList());
+      c.getCommandSpec().versionProvider(new LoginwardenCommand.Version());
+    }
+    return cli;
   }
 
   private static java.util.List<CommandLine> commandTree(CommandLine top) {
