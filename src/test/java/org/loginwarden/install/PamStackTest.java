@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class PamStackTest {
+public class PamStackTest {
 
-  static final String DEBIAN = String.join("\n",
+  public static final String DEBIAN = String.join("\n",
       "# PAM configuration for the Secure Shell service",
       "@include common-auth",
       "account    required     pam_nologin.so",
