@@ -56,7 +56,7 @@ public final class Installer {
   static final Item DEFAULT_CONFIG = new Item(CONFIG, "dist/etc/loginwarden.conf", "rw-r--r--");
   static final Item DROP_IN = new Item(SSHD_DROP_IN, "dist/sshd_config.conf", "rw-r--r--");
   /** The built-in state_dir, run_dir and audit log directory, as tmpfiles.d makes them. */
-  static final List<String> STATE_DIRS =
+  public static final List<String> STATE_DIRS =
       List.of("var/lib/loginwarden", "run/loginwarden", "var/log/loginwarden");
   static final Path SYSTEMCTL = Path.of("/usr/bin/systemctl");
   static final Path SSHD = Path.of("/usr/sbin/sshd");
