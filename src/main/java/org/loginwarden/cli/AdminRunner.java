@@ -124,6 +124,8 @@ final class AdminRunner {
         installer.reloadSshd().forEach(io.out()::println);
       }
       return ExitCode.OK;
+    } catch (IllegalStateException e) {
+      throw new Failure(ExitCode.USAGE, "cannot install: " + e.getMessage());
     } catch (java.io.IOException e) {
       throw new Failure(ExitCode.SOFTWARE, "cannot install: " + e.getMessage());
     }
@@ -133,6 +135,8 @@ final class AdminRunner {
     try {
       new Installer(root).uninstall(wiringOnly, purge).forEach(io.out()::println);
       return ExitCode.OK;
+    } catch (IllegalStateException e) {
+      throw new Failure(ExitCode.USAGE, "cannot uninstall: " + e.getMessage());
     } catch (java.io.IOException e) {
       throw new Failure(ExitCode.SOFTWARE, "cannot uninstall: " + e.getMessage());
     }

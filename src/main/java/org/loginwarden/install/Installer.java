@@ -71,6 +71,7 @@ public final class Installer {
   public List<String> install(Path jar, boolean wiringOnly) throws IOException {
     List<String> report = new ArrayList<>();
     if (!wiringOnly) {
+      refuseIfPackaged("install");
       installFiles(jar, report);
       generateClassDataArchive(report);
     }
@@ -111,6 +112,10 @@ public final class Installer {
    */
   public List<String> uninstall(boolean wiringOnly, boolean purge) throws IOException {
     List<String> report = new ArrayList<>();
+    if (!wiringOnly) {
+      refuseIfPackaged("uninstall");
+      stopUnits(report);
+    }
     Path pam = root.resolve(PAM);
     if (Files.isRegularFile(pam, LinkOption.NOFOLLOW_LINKS)) {
       String text = Files.readString(pam, StandardCharsets.UTF_8);
@@ -152,6 +157,26 @@ public final class Installer {
           + "uninstall --purge removes them)");
     }
     return report;
+  }
+
+  /** The Debian package's files are dpkg's: install and uninstall leave them to it. */
+  private void refuseIfPackaged(String what) {
+    if (Files.exists(root.resolve("var/lib/dpkg/info/loginwarden.list"))) {
+      throw new IllegalStateException("the Debian package loginwarden is installed: " + what
+          + " it with apt or dpkg instead");
+    }
+  }
+
+  /** A running watcher would lose its jar: stop and disable the units first (systemd only). */
+  private void stopUnits(List<String> report) throws IOException {
+    if (!root.toAbsolutePath().normalize().equals(Path.of("/"))
+        || !Files.isDirectory(Path.of("/run/systemd/system"))) {
+      return;
+    }
+    Commands.Result r = Commands.run(Duration.ofSeconds(30), SYSTEMCTL, "disable", "--now",
+        "loginwarden.service", "loginwarden-sweep.timer");
+    report.add(r.exitCode() == 0 ? "stopped and disabled loginwarden's units"
+        : "could not stop loginwarden's units: " + r.firstErrorLine());
   }
 
   private void installFiles(Path jar, List<String> report) throws IOException {

@@ -31,6 +31,7 @@ class DebianPackageIT {
   static final Path DPKG = Path.of("/usr/bin/dpkg");
   static final Path PAM = Path.of("/etc/pam.d/sshd");
   static final Path DROP_IN = Path.of("/" + Installer.SSHD_DROP_IN);
+  static final Path BACKUP = Path.of("/etc/pam.d/sshd.loginwarden-backup");
   /** The state directories purge removes; any already here are moved aside meanwhile. */
   static final List<Path> STATE = Installer.STATE_DIRS.stream().map(d -> Path.of("/" + d))
       .toList();
@@ -61,6 +62,19 @@ class DebianPackageIT {
     WATCHED.forEach((dir, content) -> TreeSnapshot.of(dir, content)
         .forEach((path, what) -> all.put(dir.resolve(path).toString(), what)));
     return all;
+  }
+
+  /** What differs between two snapshots: path to "before -> after" (absent: "-"). */
+  static Map<String, String> changes(Map<String, String> before, Map<String, String> after) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    java.util.Set<String> paths = new java.util.TreeSet<>(before.keySet());
+    paths.addAll(after.keySet());
+    for (String p : paths) {
+      if (!java.util.Objects.equals(before.get(p), after.get(p))) {
+        out.put(p, before.getOrDefault(p, "-") + " -> " + after.getOrDefault(p, "-"));
+      }
+    }
+    return out;
   }
 
   /** The Conffiles: field of dpkg -s: the paths on the indented lines under it. */
@@ -96,6 +110,7 @@ class DebianPackageIT {
     byte[] pamBefore = Files.readAllBytes(PAM);
     Files.write(Path.of("target/DebianPackageIT.pam.d-sshd.before"), pamBefore);
     boolean dropInBefore = Files.exists(DROP_IN, LinkOption.NOFOLLOW_LINKS);
+    boolean backupBefore = Files.exists(BACKUP, LinkOption.NOFOLLOW_LINKS);
     Map<Path, Path> movedAside = new LinkedHashMap<>();
     try {
       for (Path dir : STATE) {
@@ -114,9 +129,16 @@ class DebianPackageIT {
       assertTrue(pam.contains("pam_exec.so quiet stdout /usr/sbin/loginwarden pam"), pam);
       assertEquals(List.of("/etc/security/loginwarden.conf"), conffiles());
 
-      Exec.Result doctor = Exec.run(Duration.ofSeconds(60), Map.of(),
+      // Through the launcher, which must drop the variables that inject JVM options.
+      Exec.Result doctor = Exec.run(Duration.ofSeconds(60), Map.of("JAVA_TOOL_OPTIONS",
+          "-Dinjected=1", "_JAVA_OPTIONS", "-Dinjected=2", "JDK_JAVA_OPTIONS", "-Dinjected=3"),
           List.of("/usr/sbin/loginwarden", "doctor"));
       System.out.println("doctor after dpkg -i:\n" + doctor.all());
+      assertTrue(!doctor.err().contains("Picked up"), doctor.err());
+      Exec.Result again = Exec.run(Duration.ofSeconds(60), Map.of(),
+          List.of("/usr/sbin/loginwarden", "uninstall"));
+      assertEquals(2, again.exit(), again.all());
+      assertTrue(again.err().contains("the Debian package loginwarden is installed"), again.all());
       assertTrue(doctor.out().contains("ok   pam: "), doctor.all());
       assertTrue(doctor.out().contains("ok   java: "), doctor.all());
       assertTrue(doctor.out().contains("ok   state-dirs: "), doctor.all());
@@ -133,7 +155,7 @@ class DebianPackageIT {
       Exec.Result purge = dpkg("-P", "loginwarden");
       assertEquals(0, purge.exit(), purge.all());
       assertArrayEquals(pamBefore, Files.readAllBytes(PAM));
-      assertEquals(before, snapshot(), "dpkg -P leaves every file as it was");
+      assertEquals(Map.of(), changes(before, snapshot()), "dpkg -P leaves every file as it was");
     } finally {
       if (packageKnown()) {
         dpkg("-P", "loginwarden");
@@ -143,6 +165,9 @@ class DebianPackageIT {
       }
       if (!dropInBefore) {
         Files.deleteIfExists(DROP_IN);
+      }
+      if (!backupBefore) {
+        Files.deleteIfExists(BACKUP);
       }
       for (Map.Entry<Path, Path> e : movedAside.entrySet()) {
         if (Files.exists(e.getKey(), LinkOption.NOFOLLOW_LINKS)) {
