@@ -108,23 +108,35 @@ final class AdminRunner {
     }
   }
 
-  ExitCode install(Path root) {
+  ExitCode install(Path root, boolean wiringOnly, boolean reloadSshd) {
+    if (reloadSshd && !root.toAbsolutePath().normalize().equals(Path.of("/"))) {
+      throw new Failure(ExitCode.USAGE, "cannot reload sshd for --root " + root
+          + ": only the running system's");
+    }
     Path jar = Path.of(System.getProperty("java.class.path"));
-    if (!Files.isRegularFile(jar) || !jar.toString().endsWith(".jar")) {
+    if (!wiringOnly && (!Files.isRegularFile(jar) || !jar.toString().endsWith(".jar"))) {
       throw new Failure(ExitCode.USAGE, "cannot install: run me as java -jar loginwarden.jar");
     }
     try {
-      new Installer(root).install(jar.toAbsolutePath()).forEach(io.out()::println);
+      Installer installer = new Installer(root);
+      installer.install(jar.toAbsolutePath(), wiringOnly).forEach(io.out()::println);
+      if (reloadSshd) {
+        installer.reloadSshd().forEach(io.out()::println);
+      }
       return ExitCode.OK;
+    } catch (IllegalStateException e) {
+      throw new Failure(ExitCode.USAGE, "cannot install: " + e.getMessage());
     } catch (java.io.IOException e) {
       throw new Failure(ExitCode.SOFTWARE, "cannot install: " + e.getMessage());
     }
   }
 
-  ExitCode uninstall(Path root) {
+  ExitCode uninstall(Path root, boolean wiringOnly, boolean purge) {
     try {
-      new Installer(root).uninstall().forEach(io.out()::println);
+      new Installer(root).uninstall(wiringOnly, purge).forEach(io.out()::println);
       return ExitCode.OK;
+    } catch (IllegalStateException e) {
+      throw new Failure(ExitCode.USAGE, "cannot uninstall: " + e.getMessage());
     } catch (java.io.IOException e) {
       throw new Failure(ExitCode.SOFTWARE, "cannot uninstall: " + e.getMessage());
     }

@@ -12,7 +12,8 @@ public enum ExitCode {
   STATE(4, "state store unusable: lock timeout, corrupt or unsafe file, disk full"),
   PERMISSION(5, "needs root"),
   INPUT(6, "pam: PAM environment missing or hostile"),
-  SOFTWARE(7, "internal error");
+  SOFTWARE(7, "internal error"),
+  UNHEALTHY(8, "doctor: at least one check failed");
 
   public final int code;
   public final String meaning;

@@ -29,7 +29,7 @@ final class LoginwardenCommand {
    */
   static final List<Class<?>> SUBCOMMANDS = List.of(Pam.class, Status.class, Lock.class,
       Unlock.class, Kick.class, Sweep.class, Watch.class, Install.class, Uninstall.class,
-      EndSessions.class);
+      Doctor.class, EndSessions.class);
 
   static final String CONFIG = "--config";
 
@@ -177,8 +177,11 @@ final class LoginwardenCommand {
   }
 
   @Command(name = "install", mixinStandardHelpOptions = true,
-      description = "Copy this jar to /usr/share/loginwarden and add the account and session "
-          + "lines to /etc/pam.d/sshd (backup kept). Idempotent; does not reload sshd.")
+      description = "Install this jar, the /usr/sbin/loginwarden launcher, a commented default "
+          + "config (an existing one is kept), the systemd units, tmpfiles.d and logrotate "
+          + "entries, man pages and bash completion; add the account and session lines to "
+          + "/etc/pam.d/sshd (backup kept) and MaxSessions 1 as a drop-in in "
+          + "/etc/ssh/sshd_config.d. Idempotent. sshd is reloaded only with --reload-sshd.")
   static final class Install implements Callable<Integer> {
     @ParentCommand LoginwardenCommand top;
 
@@ -186,15 +189,25 @@ final class LoginwardenCommand {
         description = "Install under DIR instead of / (for tests and packagers).")
     Path root;
 
+    @Option(names = "--wiring-only", description = "Only the PAM lines, the sshd drop-in and "
+        + "the state directories, not the files (the Debian package's postinst).")
+    boolean wiringOnly;
+
+    @Option(names = "--reload-sshd", description = "Then check sshd's configuration (sshd -t) "
+        + "and reload it (systemctl reload ssh).")
+    boolean reloadSshd;
+
     @Override
     public Integer call() {
       Main.requireRoot("install");
-      return new AdminRunner(top.wiring(), top.io).install(root).code;
+      return new AdminRunner(top.wiring(), top.io).install(root, wiringOnly, reloadSshd).code;
     }
   }
 
   @Command(name = "uninstall", mixinStandardHelpOptions = true,
-      description = "Remove exactly what install added; state and audit log are kept.")
+      description = "Remove exactly what install added and restore /etc/pam.d/sshd byte for "
+          + "byte. The config goes only if unchanged from the default; state and audit log "
+          + "are kept. sshd is not reloaded.")
   static final class Uninstall implements Callable<Integer> {
     @ParentCommand LoginwardenCommand top;
 
@@ -202,10 +215,40 @@ final class LoginwardenCommand {
         description = "Uninstall under DIR instead of /.")
     Path root;
 
+    @Option(names = "--wiring-only", description = "Only the PAM lines and the sshd drop-in "
+        + "(the Debian package's prerm).")
+    boolean wiringOnly;
+
+    @Option(names = "--purge", description = "Also remove the config, even if edited, and "
+        + "the state, run and log directories with the audit trail.")
+    boolean purge;
+
     @Override
     public Integer call() {
       Main.requireRoot("uninstall");
-      return new AdminRunner(top.wiring(), top.io).uninstall(root).code;
+      return new AdminRunner(top.wiring(), top.io).uninstall(root, wiringOnly, purge).code;
+    }
+  }
+
+  @Command(name = "doctor", mixinStandardHelpOptions = true,
+      description = "Check the live wiring, one line per check (ok, warn or fail, and the "
+          + "fix): sshd's UsePAM and MaxSessions, the PAM lines and their order, audit "
+          + "session ids, the state directories, the config, Java, the watcher, locks against "
+          + "/etc/shadow. Exit 0 when no check fails, 8 otherwise.")
+  static final class Doctor implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Option(names = "--root", paramLabel = "DIR", defaultValue = "/",
+        description = "Check the tree under DIR instead of / (its etc, proc, usr, var).")
+    Path root;
+
+    @Option(names = "--json", description = "One JSON object per check, for monitoring.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("run doctor");
+      return new DoctorRunner(top.config, top.io).run(root, json).code;
     }
   }
 

@@ -44,11 +44,6 @@ public final class Main {
     CommandLine cli = commandLine(io, args);
     cli.setOut(out);
     cli.setErr(err);
-    for (CommandLine c : commandTree(cli)) {
-      c.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
-          .exitCodeList(ExitCode.helpList());
-      c.getCommandSpec().versionProvider(new LoginwardenCommand.Version());
-    }
     cli.setParameterExceptionHandler((e, a) -> {
       err.println("loginwarden: " + e.getMessage().lines().findFirst().orElse("bad usage")
           + " (see --help)");
@@ -56,6 +51,11 @@ public final class Main {
     });
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> failed(e, err));
     return cli.execute(args);
+  }
+
+  /** The command tree as --help, the man page and the completion script show it. */
+  static CommandLine commandLine(Io io) {
+    return commandLine(io, new String[0]);
   }
 
   /** The command model for {@code args}: the top command and the subcommand they name. */
@@ -66,6 +66,11 @@ public final class Main {
       if (named == null || named == sub) {
         cli.addSubcommand(sub);
       }
+    }
+    for (CommandLine c : commandTree(cli)) {
+      c.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
+          .exitCodeList(ExitCode.helpList());
+      c.getCommandSpec().versionProvider(new LoginwardenCommand.Version());
     }
     return cli;
   }

@@ -102,6 +102,69 @@ public final class PamStack {
     return out.toString();
   }
 
+  /**
+   * What is wrong with loginwarden's lines in a PAM service file, as doctor reports it: both
+   * lines present, {@code required}, the account line before {@code @include common-account},
+   * the session line after pam_loginuid. Empty when all is well.
+   */
+  public static List<String> problems(String text) {
+    List<String> lines = List.of(text.split("\n", -1));
+    List<String> out = new ArrayList<>();
+    int commonAccount = indexOf(lines, COMMON_ACCOUNT);
+    int loginuid = indexOf(lines, LOGINUID);
+    for (String type : List.of("account", "session")) {
+      int at = -1;
+      for (int i = 0; i < lines.size(); i++) {
+        String[] w = lines.get(i).strip().split("\\s+");
+        if (w.length >= 4 && w[0].replaceFirst("^-", "").equals(type)
+            && w[2].endsWith("pam_exec.so") && isHook(w)) {
+          at = i;
+          if (!w[1].equals("required")) {
+            out.add("the " + type + " line's control is '" + w[1] + "': use required");
+          }
+        }
+      }
+      if (at < 0) {
+        out.add("no loginwarden " + type + " line");
+      } else if (type.equals("account") && commonAccount >= 0 && at > commonAccount) {
+        out.add("the account line comes after @include common-account: move it before");
+      } else if (type.equals("session") && (loginuid < 0 || at < loginuid)) {
+        out.add(loginuid < 0 ? "no 'session required pam_loginuid.so' line: sessions get no "
+            + "audit id" : "the session line comes before pam_loginuid: move it after");
+      }
+    }
+    return out;
+  }
+
+  /** The programs loginwarden's pam_exec lines run (their first argument that is a path). */
+  public static List<String> hookPrograms(String text) {
+    List<String> out = new ArrayList<>();
+    for (String line : text.split("\n")) {
+      String[] w = line.strip().split("\\s+");
+      if (w.length >= 4 && !w[0].startsWith("#") && w[2].endsWith("pam_exec.so") && isHook(w)) {
+        for (int i = 3; i < w.length; i++) {
+          if (w[i].startsWith("/")) {
+            out.add(w[i]);
+            break;
+          }
+        }
+      }
+    }
+    return out.stream().distinct().toList();
+  }
+
+  /** A pam_exec line whose program or jar is loginwarden and whose command is pam. */
+  private static boolean isHook(String[] words) {
+    boolean loginwarden = false;
+    for (int i = 3; i < words.length; i++) {
+      loginwarden |= words[i].contains("loginwarden");
+      if (loginwarden && words[i].equals("pam")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static int indexOf(List<String> lines, Pattern p) {
     // Comments and blank lines never match: every pattern starts with a keyword.
     for (int i = 0; i < lines.size(); i++) {

@@ -9,25 +9,25 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** Runs real programs for the end-to-end tests, every wait bounded. */
-final class Exec {
+public final class Exec {
 
-  record Result(int exit, String out, String err) {
-    String all() {
+  public record Result(int exit, String out, String err) {
+    public String all() {
       return out + err;
     }
   }
 
   private Exec() {}
 
-  static Result run(Duration limit, Map<String, String> env, List<String> command) {
+  public static Result run(Duration limit, Map<String, String> env, List<String> command) {
     return run(limit, env, java.nio.file.Path.of("/dev/null"), command);
   }
 
-  static Result run(Duration limit, java.nio.file.Path stdin, List<String> command) {
+  public static Result run(Duration limit, java.nio.file.Path stdin, List<String> command) {
     return run(limit, Map.of(), stdin, command);
   }
 
-  static Result run(Duration limit, Map<String, String> env, java.nio.file.Path stdin,
+  public static Result run(Duration limit, Map<String, String> env, java.nio.file.Path stdin,
       List<String> command) {
     try {
       ProcessBuilder pb = new ProcessBuilder(command)
@@ -50,12 +50,12 @@ final class Exec {
     }
   }
 
-  static Result run(String... command) {
+  public static Result run(String... command) {
     return run(Duration.ofSeconds(60), Map.of(), List.of(command));
   }
 
   /** Runs and insists on exit 0. */
-  static String ok(String... command) {
+  public static String ok(String... command) {
     Result r = run(command);
     if (r.exit() != 0) {
       throw new AssertionError(String.join(" ", command) + " exited " + r.exit() + ": " + r.all());
@@ -63,7 +63,7 @@ final class Exec {
     return r.out();
   }
 
-  static void drain(java.io.InputStream in, java.util.concurrent.CompletableFuture<String> into) {
+  private static void drain(java.io.InputStream in, java.util.concurrent.CompletableFuture<String> into) {
     Thread t = new Thread(() -> {
       try {
         into.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
@@ -76,7 +76,7 @@ final class Exec {
   }
 
   /** Polls until {@code condition} holds; fails with {@code what} after {@code limit}. */
-  static void await(Duration limit, String what, BooleanSupplier condition) {
+  public static void await(Duration limit, String what, BooleanSupplier condition) {
     long until = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - until >= 0) {

@@ -1,15 +1,16 @@
 package org.loginwarden.install;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class PamStackTest {
+public class PamStackTest {
 
-  static final String DEBIAN = String.join("\n",
+  public static final String DEBIAN = String.join("\n",
       "# PAM configuration for the Secure Shell service",
       "@include common-auth",
       "account    required     pam_nologin.so",
@@ -20,7 +21,7 @@ class PamStackTest {
       "@include common-session",
       "@include common-password",
       "");
-  static final String CMD = "/usr/bin/java -jar /usr/share/loginwarden/loginwarden.jar pam";
+  static final String CMD = Installer.HOOK_COMMAND;
 
   @Test
   void placesTheAccountLineBeforeCommonAccountAndTheSessionLineAfterLoginuid() {
@@ -84,5 +85,39 @@ class PamStackTest {
     String installed = PamStack.withHooks(DEBIAN, CMD);
 
     assertTrue(installed.lines().noneMatch(l -> l.startsWith("auth")), installed);
+  }
+
+  @Test
+  void findsNoProblemInWhatInstallWrites() {
+    String installed = PamStack.withHooks(DEBIAN, CMD);
+    assertEquals(List.of(), PamStack.problems(installed));
+    assertEquals(List.of("/usr/sbin/loginwarden"), PamStack.hookPrograms(installed));
+  }
+
+  @Test
+  void namesEachMiswiring() {
+    String installed = PamStack.withHooks(DEBIAN, CMD);
+    assertEquals(List.of("no loginwarden account line", "no loginwarden session line"),
+        PamStack.problems(DEBIAN));
+    assertEquals(List.of("the account line's control is 'optional': use required"),
+        PamStack.problems(installed.replace("account  required", "account  optional")));
+    String accountLast = PamStack.withoutHooks(installed).replace("@include common-account",
+        "@include common-account\n" + PamStack.accountLine(CMD));
+    assertEquals(List.of("the account line comes after @include common-account: move it before",
+        "no loginwarden session line"), PamStack.problems(accountLast));
+    assertEquals(List.of("no loginwarden account line", "no loginwarden session line"),
+        PamStack.problems(installed.replace("\naccount  required", "\n#account  required")
+            .replace("\nsession  required  pam_exec", "\n# session  required  pam_exec")));
+  }
+
+  @Test
+  void seesTheIncludeOfTheDropInDirectoryOnlyAtTopLevel() {
+    assertTrue(Installer.includesDropInDirectory(
+        List.of("# comment", "Include /etc/ssh/sshd_config.d/*.conf", "UsePAM yes")));
+    assertTrue(Installer.includesDropInDirectory(List.of("include sshd_config.d/*.conf")));
+    assertFalse(Installer.includesDropInDirectory(List.of("#Include /etc/ssh/sshd_config.d/*.conf")));
+    assertFalse(Installer.includesDropInDirectory(
+        List.of("Match User bob", "Include /etc/ssh/sshd_config.d/*.conf")));
+    assertFalse(Installer.includesDropInDirectory(List.of("Include /etc/ssh/other/*.conf")));
   }
 }
