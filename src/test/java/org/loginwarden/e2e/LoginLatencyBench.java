@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.loginwarden.install.ScratchInstall;
@@ -41,12 +42,21 @@ class LoginLatencyBench {
   static final int USAGE_ROUNDS = Integer.getInteger("bench.usageRounds", 11);
   static final int SSH_ROUNDS = Integer.getInteger("bench.sshRounds", 30);
   static final int BIG = Integer.getInteger("bench.users", 100_000);
+  static final Path SHM = Path.of("/dev/shm");
   static final Path RUSAGE = Path.of("src/test/resources/bench/rusage.py").toAbsolutePath();
 
   @TempDir Path dir;
   final Map<Integer, Path> populations = new LinkedHashMap<>();
+  final List<Path> tmpfsDirs = new ArrayList<>();
   final Map<String, Object> json = new LinkedHashMap<>();
   final StringBuilder table = new StringBuilder();
+
+  @AfterEach
+  void removeTmpfsDirs() {
+    for (Path run : tmpfsDirs) {
+      Exec.run("/bin/rm", "-rf", "--one-file-system", run.toString());
+    }
+  }
 
   @Test
   void loginLatency() throws Exception {
@@ -164,23 +174,29 @@ class LoginLatencyBench {
         "PAM_RHOST", "192.0.2.1", "PAM_TTY", "ssh");
   }
 
-  /** A config and state directories holding {@code users} users, each with a session. */
+  /**
+   * A config and state directories holding {@code users} users, each with a session. The run
+   * directory is on tmpfs where there is one, as /run/loginwarden is on a real host.
+   */
   private Path population(int users) {
     try {
-      return populate(dir.resolve("pop-" + users), users);
+      Path run = Files.isDirectory(SHM) ? Files.createTempDirectory(SHM, "lw-bench-")
+          : dir.resolve("run-" + users);
+      tmpfsDirs.add(run);
+      return populate(dir.resolve("pop-" + users), run, users);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
   }
 
-  private static Path populate(Path root, int users) throws IOException {
-    Path sessions = root.resolve("run/sessions");
+  private static Path populate(Path root, Path run, int users) throws IOException {
+    Path sessions = run.resolve("sessions");
     Path persistent = root.resolve("state/users");
     Files.createDirectories(sessions);
     Files.createDirectories(persistent);
-    Files.createDirectories(root.resolve("run/locks"));
-    for (Path d : List.of(root.resolve("run"), sessions, root.resolve("run/locks"),
-        root.resolve("state"), persistent)) {
+    Files.createDirectories(run.resolve("locks"));
+    for (Path d : List.of(run, sessions, run.resolve("locks"), root.resolve("state"),
+        persistent)) {
       Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
     }
     for (int i = 0; i < users; i++) {
@@ -196,7 +212,7 @@ class LoginLatencyBench {
     }
     Path config = root.resolve("loginwarden.conf");
     Files.writeString(config, String.join("\n", "services = sshd",
-        "state_dir = " + root.resolve("state"), "run_dir = " + root.resolve("run"),
+        "state_dir = " + root.resolve("state"), "run_dir = " + run,
         "audit_log = " + root.resolve("log/audit.jsonl"),
         "log_file = " + root.resolve("log/loginwarden.log"), ""));
     return config;
