@@ -3,6 +3,7 @@ package org.loginwarden.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import java.nio.file.Path;
+import org.loginwarden.proc.ProcfsProcessTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,7 @@ final class Logging {
       return;
     }
     LogFileAppender appender = new LogFileAppender(file,
-        new SyslogLineLayout(host, ProcessHandle.current().pid()));
+        new SyslogLineLayout(host, ProcfsProcessTable.pidOfSelf()));
     appender.setContext(ctx);
     appender.setName("file");
     appender.start();

@@ -111,8 +111,7 @@ final class PamRunner {
 
   /** The per-connection privileged sshd that called pam_exec: the session's identity. */
   private ProcessInfo parentSshd() throws PamInputException {
-    Optional<ProcessHandle> parent = ProcessHandle.current().parent();
-    Optional<ProcessInfo> info = parent.flatMap(p -> wiring.processes().get(p.pid()));
+    Optional<ProcessInfo> info = wiring.processes().get(wiring.processes().parentOfSelf());
     if (info.isEmpty() || info.get().pid() <= 1) {
       throw new PamInputException("no parent process to identify the session by");
     }

@@ -30,6 +30,9 @@ public interface ProcessTable {
   /** This process's pid. */
   long self();
 
+  /** This process's parent's pid, or -1 if unknown. */
+  long parentOfSelf();
+
   /**
    * Sends SIGTERM, or SIGKILL when {@code kill}, if and only if the pid still names the process
    * with that start time and audit session. Returns whether a signal was sent.

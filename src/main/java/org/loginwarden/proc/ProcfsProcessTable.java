@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.StringTokenizer;
 import org.loginwarden.core.Session;
 
 /**
@@ -114,6 +115,18 @@ public final class ProcfsProcessTable implements ProcessTable {
     return ProcessHandle.current().pid();
   }
 
+  /** From /proc/self/stat: ProcessHandle's machinery would cost every hook call its start-up. */
+  @Override
+  public long parentOfSelf() {
+    try {
+      long[] f = parseStat(Files.readString(root.resolve("self/stat"),
+          StandardCharsets.ISO_8859_1));
+      return f == null ? -1 : f[1];
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   @Override
   public boolean signal(ProcessInfo target, boolean kill) {
     if (target.pid() <= 1 || target.pid() == self() || !matches(target)) {
@@ -174,9 +187,18 @@ public final class ProcfsProcessTable implements ProcessTable {
   }
 
   private static long readUid(Path dir) throws IOException {
-    for (String line : Files.readAllLines(dir.resolve("status"), StandardCharsets.ISO_8859_1)) {
+    return uid(Files.readAllLines(dir.resolve("status"), StandardCharsets.ISO_8859_1), 0);
+  }
+
+  /** Field {@code n} of the "Uid:" line of /proc/PID/status (0 real, 1 effective); or -1. */
+  static long uid(List<String> status, int n) {
+    for (String line : status) {
       if (line.startsWith("Uid:")) {
-        return Long.parseLong(line.substring(4).trim().split("\\s+")[0]);
+        StringTokenizer fields = new StringTokenizer(line.substring(4));
+        for (int i = 0; i < n; i++) {
+          fields.nextToken();
+        }
+        return Long.parseLong(fields.nextToken());
       }
     }
     return -1;
@@ -191,17 +213,22 @@ public final class ProcfsProcessTable implements ProcessTable {
     }
   }
 
+  /** This process's pid, from the /proc/self link; -1 if unknown. */
+  public static long pidOfSelf() {
+    try {
+      return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/self")).toString());
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** The effective uid of this process, from /proc/self/status; -1 if unknown. */
   public static long effectiveUid() {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("Uid:")) {
-          return Long.parseLong(line.substring(4).trim().split("\\s+")[1]);
-        }
-      }
+      return uid(Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.ISO_8859_1),
+          1);
     } catch (IOException | RuntimeException e) {
-      // fall through
+      return -1;
     }
-    return -1;
   }
 }

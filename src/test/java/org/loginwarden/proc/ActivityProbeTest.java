@@ -98,6 +98,11 @@ class ActivityProbeTest {
     }
 
     @Override
+    public long parentOfSelf() {
+      return real.parentOfSelf();
+    }
+
+    @Override
     public boolean signal(ProcessInfo target, boolean kill) {
       throw new AssertionError("the probe never signals");
     }
