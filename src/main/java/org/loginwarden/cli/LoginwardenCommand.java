@@ -24,7 +24,8 @@ import picocli.CommandLine.ParentCommand;
         LoginwardenCommand.Lock.class, LoginwardenCommand.Unlock.class,
         LoginwardenCommand.Kick.class, LoginwardenCommand.Sweep.class,
         LoginwardenCommand.Watch.class, LoginwardenCommand.Install.class,
-        LoginwardenCommand.Uninstall.class, LoginwardenCommand.EndSessions.class})
+        LoginwardenCommand.Uninstall.class, LoginwardenCommand.EndSessions.class,
+        LoginwardenCommand.Notify.class})
 final class LoginwardenCommand {
 
   @Option(names = "--config", paramLabel = "FILE",
@@ -214,6 +215,19 @@ final class LoginwardenCommand {
       new ImmediateEnding(new Wiring(null).terminator(), g, Wiring.REFUSED_DELAY)
           .end(targets, refused == null ? null : DetachedEnding.Target.parse(refused));
       return ExitCode.OK.code;
+    }
+  }
+
+  /** Started by the hook and the admin commands to deliver notifications, detached. */
+  @Command(name = "notify", hidden = true,
+      description = "Internal: deliver the notices on stdin (notify_command, notify_mail).")
+  static final class Notify implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("notify");
+      return new NoticeRunner(top.wiring()).run(System.in).code;
     }
   }
 }

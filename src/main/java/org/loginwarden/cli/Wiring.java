@@ -104,7 +104,13 @@ final class Wiring {
     Terminals terminals = new Terminals();
     return new Warden(c, store, terminator(), UsermodAccountLocker.system(), audit,
         GroupResolver.idCommand(), ending, new ActivityProbe(processes, terminals), terminals,
-        clock);
+        clock, c.notifies() ? notifier(c) : null);
+  }
+
+  /** Only built when notifications are configured: the hook loads none of it otherwise. */
+  private org.loginwarden.app.Notifier notifier(Config c) {
+    return new org.loginwarden.notify.DetachedNotifier(c.notifyOn(), configPath, hostName(),
+        clock, line -> org.slf4j.LoggerFactory.getLogger(Wiring.class).error("{}", line));
   }
 
   static String hostName() {
