@@ -25,7 +25,7 @@ import picocli.CommandLine.ParentCommand;
         LoginwardenCommand.Kick.class, LoginwardenCommand.Sweep.class,
         LoginwardenCommand.Watch.class, LoginwardenCommand.Install.class,
         LoginwardenCommand.Uninstall.class, LoginwardenCommand.EndSessions.class,
-        LoginwardenCommand.Notify.class})
+        LoginwardenCommand.Notify.class, LoginwardenCommand.Audit.class})
 final class LoginwardenCommand {
 
   @Option(names = "--config", paramLabel = "FILE",
@@ -228,6 +228,45 @@ final class LoginwardenCommand {
     public Integer call() {
       Main.requireRoot("notify");
       return new NoticeRunner(top.wiring()).run(System.in).code;
+    }
+  }
+
+  @Command(name = "audit", mixinStandardHelpOptions = true,
+      description = "The audit trail, rotated files included, oldest first: who logged in from "
+          + "where with which key, which sessions were ended and why, who was locked and "
+          + "unlocked by whom.")
+  static final class Audit implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Option(names = "--user", paramLabel = "USER", description = "Only this user.")
+    String user;
+
+    @Option(names = "--since", paramLabel = "TIME", description = "From this time on: "
+        + "2026-11-22, 2026-11-22T10:00 (UTC unless an offset is given), or 2h, 7d ago.")
+    String since;
+
+    @Option(names = "--until", paramLabel = "TIME", description = "Before this time (same "
+        + "forms).")
+    String until;
+
+    @Option(names = "--event", paramLabel = "EVENT", description = "Only these events "
+        + "(repeat, or separate with commas): open, close, refuse, violation, kick, lock, "
+        + "unlock, error, warn, expired, idle, auth_attempt, auth_success, console, "
+        + "notify_failed.")
+    List<String> events = new ArrayList<>();
+
+    @Option(names = "--json", description = "One JSON object per line, as logged, with "
+        + "authKeyFingerprint added (no legend).")
+    boolean json;
+
+    @Option(names = "--no-legend", description = "No header and no footer.")
+    boolean noLegend;
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("read the audit log");
+      return new AuditRunner(top.wiring(), top.io).run(user, since, until, events, json,
+          noLegend).code;
     }
   }
 }
