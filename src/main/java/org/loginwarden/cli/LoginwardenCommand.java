@@ -25,7 +25,8 @@ import picocli.CommandLine.ParentCommand;
         LoginwardenCommand.Kick.class, LoginwardenCommand.Sweep.class,
         LoginwardenCommand.Watch.class, LoginwardenCommand.Install.class,
         LoginwardenCommand.Uninstall.class, LoginwardenCommand.EndSessions.class,
-        LoginwardenCommand.Notify.class, LoginwardenCommand.Audit.class})
+        LoginwardenCommand.Notify.class, LoginwardenCommand.Audit.class,
+        LoginwardenCommand.Demo.class})
 final class LoginwardenCommand {
 
   @Option(names = "--config", paramLabel = "FILE",
@@ -267,6 +268,47 @@ final class LoginwardenCommand {
       Main.requireRoot("read the audit log");
       return new AuditRunner(top.wiring(), top.io).run(user, since, until, events, json,
           noLegend).code;
+    }
+  }
+
+  @Command(name = "demo", mixinStandardHelpOptions = true,
+      description = "See loginwarden work before wiring it into the host's sshd: a private sshd"
+          + " on 127.0.0.1 with its own PAM service, a throwaway user, a login, a second login"
+          + " that ends both, violations up to the lock, a key login refused, unlock. Removes "
+          + "all it made, also on Ctrl-C. Needs root and openssh-server; touches neither the "
+          + "host's sshd nor /etc/pam.d/sshd.")
+  static final class Demo implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("run the demo");
+      String missing = org.loginwarden.demo.Demo.missing();
+      if (missing != null) {
+        throw new Failure(ExitCode.SOFTWARE, "cannot run the demo: " + missing);
+      }
+      List<String> self = List.of(
+          ProcessHandle.current().info().command().orElse("/usr/bin/java"),
+          "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+          "-cp", absoluteClassPath(), Main.class.getName());
+      try {
+        new org.loginwarden.demo.Demo(top.io.out(), self).run();
+        return ExitCode.OK.code;
+      } catch (java.io.IOException e) {
+        throw new Failure(ExitCode.SOFTWARE, "cannot run the demo: " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new Failure(ExitCode.SOFTWARE, "cannot run the demo: interrupted");
+      }
+    }
+
+    /** sshd runs the hooks from /: a relative class path would name nothing there. */
+    private static String absoluteClassPath() {
+      List<String> entries = new ArrayList<>();
+      for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+        entries.add(Path.of(e).toAbsolutePath().normalize().toString());
+      }
+      return String.join(java.io.File.pathSeparator, entries);
     }
   }
 }
