@@ -95,7 +95,11 @@ class NotifyIT extends SshdTestBase {
 
   /** The hooks read the config at each call: this switches notifications for the next login. */
   private void notifyWith(String... lines) throws IOException {
-    Files.writeString(sshd.config, baseConfig + String.join("\n", lines) + "\n");
+    // Replaced, not rewritten in place: a hook must never read half a file.
+    Path next = sshd.dir.resolve("loginwarden.conf.next");
+    Files.writeString(next, baseConfig + String.join("\n", lines) + "\n");
+    Files.move(next, sshd.config, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   private List<Path> got(String event, String suffix) {
@@ -136,7 +140,9 @@ class NotifyIT extends SshdTestBase {
     System.out.printf("NotifyIT login time (ssh key login, `true`): without notifier %s ms, "
         + "with a 30 s notifier on open %s ms; medians %d / %d ms%n", without, with,
         median(without), median(with));
-    assertTrue(median(with) < median(without) + 1000,
+    // Inline, the notifier would add 30 s; detached, only the start of its process, lost in
+    // the noise of a loaded machine: allow the hook's own time (a JVM start, about 1 s).
+    assertTrue(median(with) < median(without) + Math.max(1500, median(without) / 2),
         "a 30 s notifier must not delay the login: " + without + " vs " + with);
 
     Exec.await(BOUND, "3 notifiers to run", () -> got("open", ".sleeping").size() == 3);
