@@ -224,11 +224,15 @@ final class LoginwardenCommand {
       description = "Internal: deliver the notices on stdin (notify_command, notify_mail).")
   static final class Notify implements Callable<Integer> {
     @ParentCommand LoginwardenCommand top;
+    @Option(names = "--timeout", required = true) String timeout;
+    @Option(names = "--command") Path command;
+    @Option(names = "--mail") List<String> mail = new ArrayList<>();
 
     @Override
     public Integer call() {
       Main.requireRoot("notify");
-      return new NoticeRunner(top.wiring()).run(System.in).code;
+      return new NoticeRunner(top.wiring()).run(new org.loginwarden.notify.NotifyRunner.Settings(
+          command, mail, Durations.parse(timeout)), System.in).code;
     }
   }
 

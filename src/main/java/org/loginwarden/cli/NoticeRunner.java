@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.loginwarden.audit.AuditLog;
-import org.loginwarden.config.Config;
 import org.loginwarden.config.ConfigException;
 import org.loginwarden.core.AuditRecord;
 import org.loginwarden.notify.Notice;
@@ -30,11 +29,9 @@ final class NoticeRunner {
     this.wiring = wiring;
   }
 
-  ExitCode run(InputStream in) {
-    Config c;
+  ExitCode run(NotifyRunner.Settings settings, InputStream in) {
     AuditLog audit;
     try {
-      c = wiring.config();
       audit = wiring.auditLog();
     } catch (ConfigException e) {
       throw new Failure(ExitCode.CONFIG, "cannot read configuration: " + e.getMessage());
@@ -50,7 +47,7 @@ final class NoticeRunner {
     } catch (IOException e) {
       throw new Failure(ExitCode.INPUT, "cannot read notices: " + e.getMessage());
     }
-    NotifyRunner runner = new NotifyRunner(c.notifyCommand(), c.notifyMail(), c.notifyTimeout());
+    NotifyRunner runner = new NotifyRunner(settings);
     ExitCode result = ExitCode.OK;
     for (Notice n : notices) {
       List<String> failures = runner.deliver(n);

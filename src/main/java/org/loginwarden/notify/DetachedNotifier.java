@@ -27,17 +27,25 @@ public final class DetachedNotifier implements Notifier {
   private static final Path LOGINUID = Path.of("/proc/thread-self/loginuid");
 
   private final Set<String> chosen;
+  private final NotifyRunner.Settings settings;
   private final Path configPath;
   private final String host;
   private final Clock clock;
+  private final boolean inLogin;
   private final Consumer<String> failure;
 
   /**
    * @param chosen     the {@code notify_on} events
-   * @param configPath the configuration file the child reads, or null for the default
+   * @param settings   how to deliver them, passed on: the child never reads them from a file
+   *                   that may have changed since
+   * @param configPath the configuration file the child reads the audit log and log file
+   *                   from, or null for the default
+   * @param inLogin    called by a PAM hook, inside the login's audit session
    */
-  public DetachedNotifier(Set<String> chosen, Path configPath, String host, Clock clock,
-      Consumer<String> failure) {
+  public DetachedNotifier(Set<String> chosen, NotifyRunner.Settings settings, Path configPath,
+      String host, Clock clock, boolean inLogin, Consumer<String> failure) {
+    this.settings = settings;
+    this.inLogin = inLogin;
     this.chosen = chosen;
     this.configPath = configPath;
     this.host = host;
@@ -55,7 +63,9 @@ public final class DetachedNotifier implements Notifier {
     for (Notice n : notices) {
       input.append(n.json()).append('\n');
     }
-    leaveAuditSession();
+    if (inLogin) {
+      leaveAuditSession();
+    }
     ProcessBuilder pb = new ProcessBuilder(command())
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -99,6 +109,7 @@ public final class DetachedNotifier implements Notifier {
       c.addAll(List.of("--config", configPath.toAbsolutePath().toString()));
     }
     c.add("notify");
+    c.addAll(settings.arguments());
     return c;
   }
 

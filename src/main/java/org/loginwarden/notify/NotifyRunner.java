@@ -27,17 +27,38 @@ public final class NotifyRunner {
   /** Enough of the notifier's output to say why it failed. */
   private static final int KEEP_OUTPUT = 2048;
 
+  /**
+   * What to deliver with, as the hook read it from the config; handed to the detached process
+   * on its command line, so that it delivers what the hook decided even if the file changes.
+   *
+   * @param command the notifier, or null
+   * @param mailTo  recipients, or empty for no mail
+   */
+  public record Settings(Path command, List<String> mailTo, Duration timeout) {
+    public Settings {
+      mailTo = List.copyOf(mailTo);
+    }
+
+    /** The options of the hidden {@code notify} command. */
+    public List<String> arguments() {
+      List<String> a = new java.util.ArrayList<>(List.of("--timeout", Durations.format(timeout)));
+      if (command != null) {
+        a.addAll(List.of("--command", command.toString()));
+      }
+      for (String m : mailTo) {
+        a.addAll(List.of("--mail", m));
+      }
+      return a;
+    }
+  }
+
   private final Path command;
   private final List<String> mailTo;
   private final Duration timeout;
   private final Path sendmail;
 
-  /**
-   * @param command the notifier, or null
-   * @param mailTo  recipients, or empty for no mail
-   */
-  public NotifyRunner(Path command, List<String> mailTo, Duration timeout) {
-    this(command, mailTo, timeout, SENDMAIL);
+  public NotifyRunner(Settings s) {
+    this(s.command(), s.mailTo(), s.timeout(), SENDMAIL);
   }
 
   NotifyRunner(Path command, List<String> mailTo, Duration timeout, Path sendmail) {

@@ -177,6 +177,14 @@ class NotifyIT extends SshdTestBase {
     assertEquals("127.0.0.1", json.path("rhost").asText());
     assertTrue(json.path("rport").asInt() > 0, json.toString());
     assertEquals(env.get("LOGINWARDEN_REASON"), json.path("reason").asText());
+
+    // The audit trail has the key each login used: audit shows its ssh-keygen fingerprint.
+    Exec.Result audit = sshd.cli("audit", "--user", u.name, "--event", "open", "--json");
+    assertEquals(0, audit.exit(), audit.all());
+    String fingerprint = Exec.ok("/usr/bin/ssh-keygen", "-lf", u.key + ".pub").split(" ")[1];
+    JsonNode open = new ObjectMapper().readTree(audit.out().lines().findFirst().orElseThrow());
+    assertEquals("publickey", open.path("authMethod").asText(), audit.out());
+    assertEquals(fingerprint, open.path("authKeyFingerprint").asText(), audit.out());
   }
 
   @Test

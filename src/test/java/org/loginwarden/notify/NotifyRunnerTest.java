@@ -32,7 +32,7 @@ class NotifyRunnerTest {
   }
 
   private NotifyRunner runner(Path command, Duration timeout) {
-    return new NotifyRunner(command, List.of(), timeout);
+    return new NotifyRunner(new NotifyRunner.Settings(command, List.of(), timeout));
   }
 
   @Test
@@ -56,7 +56,7 @@ class NotifyRunnerTest {
   }
 
   @Test
-  void aSlowNotifierIsKilledWithWhatItStarted() throws IOException {
+  void aSlowNotifierIsKilledWithWhatItStarted() throws Exception {
     Path pid = dir.resolve("sleep.pid");
     Path p = script("slow", "sleep 30 & echo $! > " + pid + "; wait");
     long t0 = System.nanoTime();
@@ -66,8 +66,21 @@ class NotifyRunnerTest {
     assertTrue(f.startsWith("timed out after"), f);
     assertTrue(ms < 5000, "bounded: " + ms + " ms");
     long sleeper = Long.parseLong(Files.readString(pid).strip());
-    assertFalse(ProcessHandle.of(sleeper).map(ProcessHandle::isAlive).orElse(false),
-        "the notifier's child is killed too");
+    // SIGKILL is delivered at once, but a killed process stays a zombie until reaped.
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (running(sleeper) && System.nanoTime() - until < 0) {
+      Thread.sleep(20);
+    }
+    assertFalse(running(sleeper), "the notifier's child is killed too");
+  }
+
+  private static boolean running(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   @Test
@@ -90,5 +103,16 @@ class NotifyRunnerTest {
     assertEquals("-t -oi", Files.readString(Path.of(got + ".args")).strip());
     assertTrue(Files.readString(got).startsWith("To: admin@example.org\nSubject: loginwarden: "
         + "alice locked on host1 by root\n"), Files.readString(got));
+  }
+
+  @Test
+  void theDetachedProcessGetsTheSettingsTheHookReadNotAFileThatMayHaveChanged() {
+    DetachedNotifier n = new DetachedNotifier(java.util.Set.of("lock"), new NotifyRunner.Settings(
+        Path.of("/usr/local/bin/page"), List.of("a@example.org", "root"), Duration.ofSeconds(90)),
+        Path.of("/etc/lw.conf"), "host1", java.time.Clock.systemUTC(), false, line -> { });
+    List<String> c = n.command();
+    assertEquals(List.of("--config", "/etc/lw.conf", "notify", "--timeout", "90s", "--command",
+        "/usr/local/bin/page", "--mail", "a@example.org", "--mail", "root"),
+        c.subList(c.indexOf("org.loginwarden.cli.Main") + 1, c.size()));
   }
 }
