@@ -4,16 +4,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Set;
 import org.loginwarden.core.AuditRecord;
 import org.loginwarden.core.Session;
 
@@ -43,7 +36,7 @@ public final class AuditLog {
 
   /** Appends one record. */
   public void write(AuditRecord r) throws IOException {
-    append(line(r, clock.instant()));
+    AppendOnlyFile.append(file, line(r, clock.instant()));
   }
 
   byte[] line(AuditRecord r, Instant time) throws IOException {
@@ -79,22 +72,6 @@ public final class AuditLog {
     }
     out.write('\n');
     return out.toByteArray();
-  }
-
-  private void append(byte[] line) throws IOException {
-    Path dir = file.getParent();
-    if (dir != null && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      Files.createDirectories(dir,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
-    try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-      ByteBuffer buf = ByteBuffer.wrap(line);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-    }
   }
 
   private static String clip(String s) {

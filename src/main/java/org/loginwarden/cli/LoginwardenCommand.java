@@ -19,17 +19,21 @@ import picocli.CommandLine.ParentCommand;
     versionProvider = LoginwardenCommand.Version.class,
     description = "One SSH login per user: counts every kind of session, ends both on a second"
         + " login, locks after repeated violations.",
-    exitCodeListHeading = "%nExit codes:%n",
-    subcommands = {LoginwardenCommand.Pam.class, LoginwardenCommand.Status.class,
-        LoginwardenCommand.Lock.class, LoginwardenCommand.Unlock.class,
-        LoginwardenCommand.Kick.class, LoginwardenCommand.Sweep.class,
-        LoginwardenCommand.Watch.class, LoginwardenCommand.Install.class,
-        LoginwardenCommand.Uninstall.class, LoginwardenCommand.EndSessions.class,
-        LoginwardenCommand.Notify.class, LoginwardenCommand.Audit.class,
-        LoginwardenCommand.Demo.class})
+    exitCodeListHeading = "%nExit codes:%n")
 final class LoginwardenCommand {
 
-  @Option(names = "--config", paramLabel = "FILE",
+  /**
+   * The subcommands, in the order help lists them. Main registers only the one a command line
+   * names (all of them for help or an unknown name): picocli reads each registered class's
+   * annotations by reflection, and the PAM hook, run on every login, needs one.
+   */
+  static final List<Class<?>> SUBCOMMANDS = List.of(Pam.class, Status.class, Lock.class,
+      Unlock.class, Kick.class, Sweep.class, Watch.class, Install.class, Uninstall.class,
+      EndSessions.class, Notify.class, Audit.class, Demo.class);
+
+  static final String CONFIG = "--config";
+
+  @Option(names = CONFIG, paramLabel = "FILE",
       description = "Configuration file (default: /etc/security/loginwarden.conf; missing "
           + "means built-in defaults).")
   Path config;
@@ -56,21 +60,29 @@ final class LoginwardenCommand {
     }
   }
 
-  @Command(name = "pam", mixinStandardHelpOptions = true,
+  @Command(name = Pam.NAME, mixinStandardHelpOptions = true,
       description = "The pam_exec entry point: reads PAM_TYPE, PAM_USER, PAM_SERVICE, PAM_RHOST,"
           + " PAM_TTY, SSH_CONNECTION and SSH_AUTH_INFO_0. Exit 0 lets PAM go on.")
   static final class Pam implements Callable<Integer> {
+    static final String NAME = "pam";
+    static final String AUTH_SUCCEEDED = "--auth-succeeded";
+
     @ParentCommand LoginwardenCommand top;
 
-    @Option(names = "--auth-succeeded", description = "On the auth line after @include "
+    @Option(names = AUTH_SUCCEEDED, description = "On the auth line after @include "
         + "common-auth, which runs only after an accepted password: clear the failed-login "
         + "count.")
     boolean authSucceeded;
 
     @Override
     public Integer call() {
+      return run(top.wiring(), top.io, authSucceeded);
+    }
+
+    /** Also called by Main directly for the hook's own argument vectors. */
+    static int run(Wiring wiring, Main.Io io, boolean authSucceeded) {
       Main.requireRoot("run pam");
-      return new PamRunner(top.wiring(), top.io.out(), top.io.err(), authSucceeded).run().code;
+      return new PamRunner(wiring, io.out(), io.err(), authSucceeded).run().code;
     }
   }
 

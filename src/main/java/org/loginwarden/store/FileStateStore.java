@@ -19,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -130,7 +131,7 @@ public final class FileStateStore implements StateStore {
     try {
       FileLock lock = acquire(channel, user);
       FileTransaction tx = new FileTransaction(user, name, channel, lock);
-      tx.state = readLocked(user, name);
+      tx.load();
       return tx;
     } catch (StoreException | RuntimeException e) {
       closeQuietly(channel);
@@ -214,12 +215,9 @@ public final class FileStateStore implements StateStore {
     }
   }
 
-  /** Reads under the lock; a corrupt file is moved aside so the next call starts afresh. */
-  private UserState readLocked(String user, String name) throws StoreException {
-    Path s = sessions.resolve(name + ".json");
-    Path u = users.resolve(name + ".json");
-    byte[] sb = read(s);
-    byte[] ub = read(u);
+  /** Decodes files read under the lock; a corrupt one is moved aside for a fresh start. */
+  private UserState decodeLocked(String user, Path s, byte[] sb, Path u, byte[] ub)
+      throws StoreException {
     for (Path p : List.of(s, u)) {
       byte[] b = p == s ? sb : ub;
       if (b != null && StateCodec.schemaOf(b) > StateCodec.SCHEMA) {
@@ -343,12 +341,25 @@ public final class FileStateStore implements StateStore {
     private final FileChannel channel;
     private final FileLock lock;
     private UserState state;
+    // The two files as they are on disk (null: none), so that a write changes only what its
+    // encoding changes. Comparing bytes, not records, also keeps record equality (linked
+    // through invokedynamic on first use) off the hook's path.
+    private byte[] sessionFile;
+    private byte[] userFile;
 
     FileTransaction(String user, String name, FileChannel channel, FileLock lock) {
       this.user = user;
       this.name = name;
       this.channel = channel;
       this.lock = lock;
+    }
+
+    void load() throws StoreException {
+      Path s = sessions.resolve(name + ".json");
+      Path u = users.resolve(name + ".json");
+      sessionFile = read(s);
+      userFile = read(u);
+      state = decodeLocked(user, s, sessionFile, u, userFile);
     }
 
     @Override
@@ -364,15 +375,18 @@ public final class FileStateStore implements StateStore {
       // Durable state first: a crash between the two files then loses at most a session
       // record, which the next reader drops or re-checks against /proc anyway.
       Lock l = next.lock();
-      if (!next.violations().equals(state.violations()) || !java.util.Objects.equals(l, state.lock())
-          || !next.authFailures().equals(state.authFailures())) {
-        replace(users.resolve(name + ".json"),
-            next.violations().isEmpty() && l == null && next.authFailures().isEmpty()
-            ? null : StateCodec.writePersistent(user, next.violations(), l, next.authFailures()));
+      byte[] persistent = next.violations().isEmpty() && l == null
+          && next.authFailures().isEmpty()
+          ? null : StateCodec.writePersistent(user, next.violations(), l, next.authFailures());
+      if (!Arrays.equals(persistent, userFile)) {
+        replace(users.resolve(name + ".json"), persistent);
+        userFile = persistent;
       }
-      if (!next.sessions().equals(state.sessions())) {
-        replace(sessions.resolve(name + ".json"), next.sessions().isEmpty()
-            ? null : StateCodec.writeSessions(user, next.sessions()));
+      byte[] live = next.sessions().isEmpty() ? null : StateCodec.writeSessions(user,
+          next.sessions());
+      if (!Arrays.equals(live, sessionFile)) {
+        replace(sessions.resolve(name + ".json"), live);
+        sessionFile = live;
       }
       state = next;
     }

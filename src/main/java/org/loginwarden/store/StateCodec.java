@@ -2,16 +2,19 @@ package org.loginwarden.store;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.loginwarden.core.Activity;
 import org.loginwarden.core.Lock;
 import org.loginwarden.core.SavedAccount;
@@ -22,6 +25,10 @@ import org.loginwarden.core.Session;
  * themselves) and violations, lock and failed logins (under state_dir, kept across reboots;
  * {@code authFailures} is written only when there are some). The reader is
  * tolerant of unknown fields and strict about types: a wrong type is a corrupt file.
+ *
+ * <p>Both use Jackson's streaming API only: the hook reads and writes these files on every
+ * login, and databind's ObjectMapper costs more to start than the whole decision. The reader
+ * builds a small tree of maps, lists and values, limited by the parser's constraints.
  */
 final class StateCodec {
 
@@ -29,10 +36,10 @@ final class StateCodec {
   static final int SCHEMA = 1;
   static final int MAX_SESSIONS = 1024;
 
-  private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+  private static final JsonFactory JSON = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder()
           .maxNestingDepth(16).maxStringLength(65536).maxNumberLength(32).build())
-      .build());
+      .build();
 
   private StateCodec() {}
 
@@ -119,32 +126,28 @@ final class StateCodec {
   }
 
   static List<Session> readSessions(String user, byte[] bytes) throws CorruptException {
-    JsonNode root = root(user, bytes);
-    JsonNode array = root.path("sessions");
-    if (array.isMissingNode()) {
+    Map<String, Object> root = root(user, bytes);
+    if (!root.containsKey("sessions")) {
       return List.of();
     }
-    if (!array.isArray() || array.size() > MAX_SESSIONS) {
-      throw new CorruptException("'sessions' is not an array of at most " + MAX_SESSIONS);
-    }
-    List<Session> out = new ArrayList<>();
-    for (JsonNode n : array) {
+    List<Object> array = array(root.get("sessions"), "sessions");
+    List<Session> out = new ArrayList<>(array.size());
+    for (Object element : array) {
+      Map<String, Object> n = object(element, "sessions[]");
       out.add(new Session(
           number(n, "pid"), number(n, "start"), number(n, "auditSession"),
           text(n, "service", true), text(n, "rhost", false), port(n, "rport"),
           text(n, "tty", false), text(n, "authMethod", false), text(n, "authKey", false),
-          instant(n, "opened", true), instant(n, "ending", false), activity(n.path("activity"))));
+          instant(n, "opened", true), instant(n, "ending", false), activity(n.get("activity"))));
     }
     return out;
   }
 
-  private static Activity activity(JsonNode a) throws CorruptException {
-    if (a.isMissingNode() || a.isNull()) {
+  private static Activity activity(Object value) throws CorruptException {
+    if (value == null) {
       return null;
     }
-    if (!a.isObject()) {
-      throw new CorruptException("'activity' is not an object");
-    }
+    Map<String, Object> a = object(value, "activity");
     long io = number(a, "ioBytes");
     if (io < 0) {
       throw new CorruptException("'ioBytes' is negative");
@@ -154,23 +157,19 @@ final class StateCodec {
   }
 
   static Persistent readPersistent(String user, byte[] bytes) throws CorruptException {
-    JsonNode root = root(user, bytes);
+    Map<String, Object> root = root(user, bytes);
     List<Instant> violations = instants(root, "violations");
     List<Instant> authFailures = instants(root, "authFailures");
     Lock lock = null;
-    JsonNode l = root.path("lock");
-    if (!l.isMissingNode() && !l.isNull()) {
-      if (!l.isObject()) {
-        throw new CorruptException("'lock' is not an object");
-      }
+    if (root.get("lock") != null) {
+      Map<String, Object> l = object(root.get("lock"), "lock");
       SavedAccount saved = null;
-      JsonNode s = l.path("saved");
-      if (!s.isMissingNode() && !s.isNull()) {
-        if (!s.isObject() || !s.path("passwordWasLocked").isBoolean()) {
+      if (l.get("saved") != null) {
+        if (!(l.get("saved") instanceof Map<?, ?> s)
+            || !(s.get("passwordWasLocked") instanceof Boolean wasLocked)) {
           throw new CorruptException("'lock.saved' is malformed");
         }
-        saved = new SavedAccount(s.get("passwordWasLocked").booleanValue(),
-            text(s, "expire", true));
+        saved = new SavedAccount(wasLocked, text(object(s, "saved"), "expire", true));
       }
       lock = new Lock(instant(l, "since", true), instant(l, "until", false),
           text(l, "reason", true), text(l, "by", true), saved);
@@ -179,35 +178,33 @@ final class StateCodec {
   }
 
   /** An optional array of times; missing means none. */
-  private static List<Instant> instants(JsonNode root, String field) throws CorruptException {
+  private static List<Instant> instants(Map<String, Object> root, String field)
+      throws CorruptException {
     List<Instant> out = new ArrayList<>();
-    JsonNode array = root.path(field);
-    if (!array.isMissingNode()) {
-      if (!array.isArray() || array.size() > MAX_SESSIONS) {
-        throw new CorruptException("'" + field + "' is not an array of at most " + MAX_SESSIONS);
-      }
-      for (JsonNode v : array) {
+    if (root.containsKey(field)) {
+      for (Object v : array(root.get(field), field)) {
         out.add(parseInstant(v, field));
       }
     }
     return out;
   }
 
-  private static JsonNode root(String user, byte[] bytes) throws CorruptException {
-    JsonNode root;
+  private static Map<String, Object> root(String user, byte[] bytes) throws CorruptException {
+    Object tree;
     try {
-      root = MAPPER.readTree(bytes);
+      tree = parse(bytes);
     } catch (IOException e) {
       throw new CorruptException("not JSON: " + firstLine(e));
     }
-    if (root == null || !root.isObject()) {
+    if (!(tree instanceof Map<?, ?>)) {
       throw new CorruptException("not a JSON object");
     }
-    JsonNode schema = root.path("schema");
-    if (!schema.isInt() || schema.intValue() < 1) {
+    Map<String, Object> root = object(tree, "root");
+    if (!(root.get("schema") instanceof Long schema) || schema < 1
+        || schema > Integer.MAX_VALUE) {
       throw new CorruptException("no valid 'schema'");
     }
-    if (!root.path("user").isTextual() || !user.equals(root.path("user").textValue())) {
+    if (!user.equals(root.get("user"))) {
       throw new CorruptException("'user' is not " + user);
     }
     return root;
@@ -215,32 +212,102 @@ final class StateCodec {
 
   /** The {@code user} a file says it belongs to, read under the same limits; null if none. */
   static String userOf(byte[] bytes) {
+    return field(bytes, "user") instanceof String user ? user : null;
+  }
+
+  /** A file from a newer loginwarden is not overwritten: reading it is an error, not data loss. */
+  static int schemaOf(byte[] bytes) {
+    return field(bytes, "schema") instanceof Long schema && schema <= Integer.MAX_VALUE
+        ? schema.intValue() : 0;
+  }
+
+  private static Object field(byte[] bytes, String name) {
     try {
-      JsonNode user = MAPPER.readTree(bytes).path("user");
-      return user.isTextual() ? user.textValue() : null;
+      return parse(bytes) instanceof Map<?, ?> root ? root.get(name) : null;
     } catch (IOException | RuntimeException e) {
       return null;
     }
   }
 
-  /** A file from a newer loginwarden is not overwritten: reading it is an error, not data loss. */
-  static int schemaOf(byte[] bytes) {
-    try {
-      return MAPPER.readTree(bytes).path("schema").asInt(0);
-    } catch (IOException | RuntimeException e) {
-      return 0;
+  /**
+   * The document as nested maps, lists, strings, longs (whole numbers that fit), other numbers,
+   * booleans and null. Content after the document makes it unreadable: no file of ours has any.
+   */
+  static Object parse(byte[] bytes) throws IOException {
+    try (JsonParser p = JSON.createParser(bytes)) {
+      if (p.nextToken() == null) {
+        throw new JsonParseException(p, "no content");
+      }
+      Object value = value(p);
+      if (p.nextToken() != null) {
+        throw new JsonParseException(p, "content after the document");
+      }
+      return value;
     }
   }
 
-  private static long number(JsonNode n, String field) throws CorruptException {
-    JsonNode v = n.path(field);
-    if (!v.canConvertToLong() || !v.isIntegralNumber()) {
+  /** The value at the parser's current token; nesting is bounded by the parser's limits. */
+  private static Object value(JsonParser p) throws IOException {
+    switch (p.currentToken()) {
+      case START_OBJECT -> {
+        Map<String, Object> map = new HashMap<>();
+        for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+          p.nextToken();
+          map.put(name, value(p));
+        }
+        return map;
+      }
+      case START_ARRAY -> {
+        List<Object> list = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          list.add(value(p));
+        }
+        return list;
+      }
+      case VALUE_STRING -> {
+        return p.getText();
+      }
+      case VALUE_NUMBER_INT -> {
+        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+            ? p.getBigIntegerValue() : (Object) p.getLongValue();
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        return p.getDoubleValue();
+      }
+      case VALUE_TRUE, VALUE_FALSE -> {
+        return p.getBooleanValue();
+      }
+      case VALUE_NULL -> {
+        return null;
+      }
+      default -> throw new JsonParseException(p, "unexpected " + p.currentToken());
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> object(Object value, String field) throws CorruptException {
+    if (!(value instanceof Map<?, ?>)) {
+      throw new CorruptException("'" + field + "' is not an object");
+    }
+    return (Map<String, Object>) value;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> array(Object value, String field) throws CorruptException {
+    if (!(value instanceof List<?> list) || list.size() > MAX_SESSIONS) {
+      throw new CorruptException("'" + field + "' is not an array of at most " + MAX_SESSIONS);
+    }
+    return (List<Object>) value;
+  }
+
+  private static long number(Map<String, Object> n, String field) throws CorruptException {
+    if (!(n.get(field) instanceof Long v)) {
       throw new CorruptException("'" + field + "' is not a whole number");
     }
-    return v.longValue();
+    return v;
   }
 
-  private static int port(JsonNode n, String field) throws CorruptException {
+  private static int port(Map<String, Object> n, String field) throws CorruptException {
     long p = number(n, field);
     if (p < 0 || p > 65535) {
       throw new CorruptException("'" + field + "' is not a port number");
@@ -248,24 +315,25 @@ final class StateCodec {
     return (int) p;
   }
 
-  private static String text(JsonNode n, String field, boolean required) throws CorruptException {
-    JsonNode v = n.path(field);
-    if (v.isMissingNode() || v.isNull()) {
+  private static String text(Map<String, Object> n, String field, boolean required)
+      throws CorruptException {
+    Object v = n.get(field);
+    if (v == null) {
       if (required) {
         throw new CorruptException("'" + field + "' is missing");
       }
       return null;
     }
-    if (!v.isTextual()) {
+    if (!(v instanceof String text)) {
       throw new CorruptException("'" + field + "' is not a string");
     }
-    return v.textValue();
+    return text;
   }
 
-  private static Instant instant(JsonNode n, String field, boolean required)
+  private static Instant instant(Map<String, Object> n, String field, boolean required)
       throws CorruptException {
-    JsonNode v = n.path(field);
-    if (v.isMissingNode() || v.isNull()) {
+    Object v = n.get(field);
+    if (v == null) {
       if (required) {
         throw new CorruptException("'" + field + "' is missing");
       }
@@ -274,10 +342,10 @@ final class StateCodec {
     return parseInstant(v, field);
   }
 
-  private static Instant parseInstant(JsonNode v, String field) throws CorruptException {
+  private static Instant parseInstant(Object v, String field) throws CorruptException {
     try {
-      if (v.isTextual()) {
-        return Instant.parse(v.textValue());
+      if (v instanceof String text) {
+        return Instant.parse(text);
       }
     } catch (DateTimeParseException e) {
       // reported below
@@ -291,7 +359,7 @@ final class StateCodec {
 
   private static byte[] write(Body body, String user) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+    try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeNumberField("schema", SCHEMA);
       g.writeStringField("user", user);

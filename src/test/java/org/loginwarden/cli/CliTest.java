@@ -115,4 +115,68 @@ class CliTest {
         .mapToInt(c -> c.code).distinct().count());
     assertEquals(ExitCode.values().length, ExitCode.helpList().size());
   }
+
+  @Test
+  void theSubcommandAfterTopLevelOptionsIsTheOneRegistered() {
+    picocli.CommandLine top = new picocli.CommandLine(new LoginwardenCommand(null));
+    picocli.CommandLine.Model.CommandSpec spec = top.getCommandSpec();
+
+    assertEquals(LoginwardenCommand.Pam.class,
+        Main.subcommandNamed(spec, new String[] {"--config", "status", "pam", "lock"}));
+    assertEquals(LoginwardenCommand.Pam.class,
+        Main.subcommandNamed(spec, new String[] {"--config=/x", "pam", "--auth-succeeded"}));
+    assertEquals(LoginwardenCommand.Status.class,
+        Main.subcommandNamed(spec, new String[] {"status", "pam"}));
+    assertEquals(null, Main.subcommandNamed(spec, new String[] {"--help"}));
+    assertEquals(null, Main.subcommandNamed(spec, new String[] {"no-such", "pam"}));
+    assertEquals(null, Main.subcommandNamed(spec, new String[] {}));
+  }
+
+  @Test
+  void everySubcommandRunsWhenNamedAlone() {
+    // Each registered by itself must still parse: its --help works and exits 0.
+    for (Class<?> sub : LoginwardenCommand.SUBCOMMANDS) {
+      picocli.CommandLine.Command command = sub.getAnnotation(picocli.CommandLine.Command.class);
+      if (command.hidden()) {
+        continue;
+      }
+      String name = command.name();
+      Result r = run(name, "--help");
+      assertEquals(0, r.code(), name + ": " + r.err());
+      assertTrue(r.out().startsWith("Usage: loginwarden " + name), r.out());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"pam", "pam --auth-succeeded", "--config /etc/x.conf pam",
+      "--config /x pam --auth-succeeded", "--config status pam"})
+  void theHookVectorsMatchedDirectlyParseAsPicocliParsesThem(String line) {
+    String[] args = line.split(" ");
+    picocli.CommandLine.ParseResult parsed = Main.commandLine(null, args).parseArgs(args);
+
+    Main.HookCall hook = Main.HookCall.match(args);
+
+    assertEquals(new Main.HookCall(
+        parsed.matchedOptionValue(LoginwardenCommand.CONFIG, null),
+        parsed.subcommand().matchedOptionValue(LoginwardenCommand.Pam.AUTH_SUCCEEDED, false)),
+        hook);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"pam --help", "pam -h", "--config=/x pam", "pam extra",
+      "pam --auth-succeeded --auth-succeeded", "pam --auth-succeeded x", "status", "--config",
+      "--config /x", "PAM", "--config /x status", "-h pam", "pam --config /x",
+      "--config pam pam", "--config -h pam"})
+  void everyOtherVectorGoesToPicocli(String line) {
+    assertEquals(null, Main.HookCall.match(line.split(" ")));
+  }
+
+  @Test
+  void theHookVectorStillNeedsRoot() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        org.loginwarden.proc.ProcfsProcessTable.effectiveUid() != 0, "run as a non-root user");
+    Result r = run("pam");
+    assertEquals(ExitCode.PERMISSION.code, r.code());
+    assertEquals("loginwarden: cannot run pam: needs root\n", r.err());
+  }
 }

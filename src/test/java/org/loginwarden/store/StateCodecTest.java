@@ -129,6 +129,10 @@ class StateCodecTest {
       "{'schema':1,'user':'alice','sessions':'none'}",
       "{'schema':1,'user':'alice','sessions':[1]}",
       "{'schema':1,'user':'alice','sessions':[null]}",
+      "{'schema':1,'user':'alice','sessions':[]}{'schema':1,'user':'alice','sessions':[]}",
+      "{'schema':1,'user':'alice','sessions':[]}]",
+      "{'schema':1,'user':'alice','sessions':[{'pid':99999999999999999999999,'start':1}]}",
+      "{'schema':4294967297,'user':'alice'}",
   })
   void corruptSessionFiles(String text) {
     assertThrows(StateCodec.CorruptException.class,
