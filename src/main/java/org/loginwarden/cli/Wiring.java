@@ -110,9 +110,7 @@ final class Wiring {
 
   /** Only built when notifications are configured: the hook loads none of it otherwise. */
   private org.loginwarden.app.Notifier notifier(Config c, boolean hook) {
-    return new org.loginwarden.notify.DetachedNotifier(c.notifyOn(),
-        new org.loginwarden.notify.NotifyRunner.Settings(c.notifyCommand(), c.notifyMail(),
-            c.notifyTimeout()), configPath, hostName(), clock, hook,
+    return org.loginwarden.notify.DetachedNotifier.of(c, configPath, hostName(), clock, hook,
         line -> org.slf4j.LoggerFactory.getLogger(Wiring.class).error("{}", line));
   }
 

@@ -53,6 +53,16 @@ public final class DetachedNotifier implements Notifier {
     this.failure = failure;
   }
 
+  /**
+   * The notifier for a configuration that has one. A factory rather than the constructor, so
+   * that verifying the caller never loads a notification class where none is configured.
+   */
+  public static Notifier of(org.loginwarden.config.Config c, Path configPath, String host,
+      Clock clock, boolean inLogin, Consumer<String> failure) {
+    return new DetachedNotifier(c.notifyOn(), new NotifyRunner.Settings(c.notifyCommand(),
+        c.notifyMail(), c.notifyTimeout()), configPath, host, clock, inLogin, failure);
+  }
+
   @Override
   public void notify(List<AuditRecord> records) {
     List<Notice> notices = select(records, chosen, host, clock.instant());
