@@ -81,6 +81,8 @@ public final class Warden {
   private final ActivityProbe probe;
   private final Terminals terminals;
   private final Clock clock;
+  /** Null when notifications are off: then no notification class is ever loaded. */
+  private final Notifier notifier;
   private final Decider decider = new Decider();
   /** When this process's previous sweep started; null before the first. */
   private Instant previousPass;
@@ -88,6 +90,14 @@ public final class Warden {
   public Warden(Config config, StateStore store, SessionTerminator terminator,
       AccountLocker locker, AuditLog audit, GroupResolver groups, SessionEnding ending,
       ActivityProbe probe, Terminals terminals, Clock clock) {
+    this(config, store, terminator, locker, audit, groups, ending, probe, terminals, clock, null);
+  }
+
+  /** With {@code notifier} (or null) told of every audited decision. */
+  public Warden(Config config, StateStore store, SessionTerminator terminator,
+      AccountLocker locker, AuditLog audit, GroupResolver groups, SessionEnding ending,
+      ActivityProbe probe, Terminals terminals, Clock clock, Notifier notifier) {
+    this.notifier = notifier;
     this.config = config;
     this.store = store;
     this.terminator = terminator;
@@ -424,6 +434,9 @@ public final class Warden {
       LOG.error("{}", line);
     } else {
       LOG.info("{}", line);
+    }
+    if (notifier != null) {
+      notifier.notify(records);
     }
   }
 }

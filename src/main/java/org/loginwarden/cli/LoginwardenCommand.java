@@ -29,7 +29,7 @@ final class LoginwardenCommand {
    */
   static final List<Class<?>> SUBCOMMANDS = List.of(Pam.class, Status.class, Lock.class,
       Unlock.class, Kick.class, Sweep.class, Watch.class, Install.class, Uninstall.class,
-      Doctor.class, EndSessions.class);
+      Doctor.class, Audit.class, Demo.class, EndSessions.class, Notify.class);
 
   static final String CONFIG = "--config";
 
@@ -271,6 +271,103 @@ final class LoginwardenCommand {
       new ImmediateEnding(new Wiring(null).terminator(), g, Wiring.REFUSED_DELAY)
           .end(targets, refused == null ? null : DetachedEnding.Target.parse(refused));
       return ExitCode.OK.code;
+    }
+  }
+
+  /** Started by the hook and the admin commands to deliver notifications, detached. */
+  @Command(name = "notify", hidden = true,
+      description = "Internal: deliver the notices on stdin (notify_command, notify_mail).")
+  static final class Notify implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+    @Option(names = "--timeout", required = true) String timeout;
+    @Option(names = "--command") Path command;
+    @Option(names = "--mail") List<String> mail = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("notify");
+      return new NoticeRunner(top.wiring()).run(new org.loginwarden.notify.NotifyRunner.Settings(
+          command, mail, Durations.parse(timeout)), System.in).code;
+    }
+  }
+
+  @Command(name = "audit", mixinStandardHelpOptions = true,
+      description = "The audit trail, rotated files included, oldest first: who logged in from "
+          + "where with which key, which sessions were ended and why, who was locked and "
+          + "unlocked by whom.")
+  static final class Audit implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Option(names = "--user", paramLabel = "USER", description = "Only this user.")
+    String user;
+
+    @Option(names = "--since", paramLabel = "TIME", description = "From this time on: "
+        + "2026-11-22, 2026-11-22T10:00 (UTC unless an offset is given), or 2h, 7d ago.")
+    String since;
+
+    @Option(names = "--until", paramLabel = "TIME", description = "Before this time (same "
+        + "forms).")
+    String until;
+
+    @Option(names = "--event", paramLabel = "EVENT", description = "Only these events "
+        + "(repeat, or separate with commas): open, close, refuse, violation, kick, lock, "
+        + "unlock, error, warn, expired, idle, auth_attempt, auth_success, console, "
+        + "notify_failed.")
+    List<String> events = new ArrayList<>();
+
+    @Option(names = "--json", description = "One JSON object per line, as logged, with "
+        + "authKeyFingerprint added (no legend).")
+    boolean json;
+
+    @Option(names = "--no-legend", description = "No header and no footer.")
+    boolean noLegend;
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("read the audit log");
+      return new AuditRunner(top.wiring(), top.io).run(user, since, until, events, json,
+          noLegend).code;
+    }
+  }
+
+  @Command(name = "demo", mixinStandardHelpOptions = true,
+      description = "See loginwarden work before wiring it into the host's sshd: a private sshd"
+          + " on 127.0.0.1 with its own PAM service, a throwaway user, a login, a second login"
+          + " that ends both, violations up to the lock, a key login refused, unlock. Removes "
+          + "all it made, also on Ctrl-C. Needs root and openssh-server; touches neither the "
+          + "host's sshd nor /etc/pam.d/sshd.")
+  static final class Demo implements Callable<Integer> {
+    @ParentCommand LoginwardenCommand top;
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("run the demo");
+      String missing = org.loginwarden.demo.Demo.missing();
+      if (missing != null) {
+        throw new Failure(ExitCode.SOFTWARE, "cannot run the demo: " + missing);
+      }
+      List<String> self = List.of(
+          ProcessHandle.current().info().command().orElse("/usr/bin/java"),
+          "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+          "-cp", absoluteClassPath(), Main.class.getName());
+      try {
+        new org.loginwarden.demo.Demo(top.io.out(), self).run();
+        return ExitCode.OK.code;
+      } catch (java.io.IOException e) {
+        throw new Failure(ExitCode.SOFTWARE, "cannot run the demo: " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new Failure(ExitCode.SOFTWARE, "cannot run the demo: interrupted");
+      }
+    }
+
+    /** sshd runs the hooks from /: a relative class path would name nothing there. */
+    private static String absoluteClassPath() {
+      List<String> entries = new ArrayList<>();
+      for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+        entries.add(Path.of(e).toAbsolutePath().normalize().toString());
+      }
+      return String.join(java.io.File.pathSeparator, entries);
     }
   }
 }

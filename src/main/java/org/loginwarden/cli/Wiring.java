@@ -64,18 +64,19 @@ final class Wiring {
   Warden hookWarden() throws ConfigException, StoreException {
     Config c = config();
     return warden(true, new DetachedEnding(terminator(), c.killGrace(),
-        line -> org.slf4j.LoggerFactory.getLogger(Wiring.class).error("{}", line)));
+        line -> org.slf4j.LoggerFactory.getLogger(Wiring.class).error("{}", line)), true);
   }
 
   /** The warden for admin commands: sessions are ended before the command returns. */
   Warden adminWarden(boolean writer) throws ConfigException, StoreException {
-    return warden(writer, new ImmediateEnding(terminator(), config().killGrace(), REFUSED_DELAY));
+    return warden(writer, new ImmediateEnding(terminator(), config().killGrace(), REFUSED_DELAY),
+        false);
   }
 
   /** The warden for {@code watch}: passes never wait for sessions to finish ending. */
   Warden watchWarden() throws ConfigException, StoreException {
     return warden(true, new BackgroundEnding(
-        new ImmediateEnding(terminator(), config().killGrace(), REFUSED_DELAY)));
+        new ImmediateEnding(terminator(), config().killGrace(), REFUSED_DELAY)), false);
   }
 
   /** The failed-login checks of PAM's auth phase, on the hook's warden. */
@@ -88,7 +89,7 @@ final class Wiring {
     return new AuditLog(config().auditLog(), hostName(), clock);
   }
 
-  private Warden warden(boolean writer, SessionEnding ending)
+  private Warden warden(boolean writer, SessionEnding ending, boolean hook)
       throws ConfigException, StoreException {
     Config c = config();
     AuditLog audit = auditLog();
@@ -104,7 +105,13 @@ final class Wiring {
     Terminals terminals = new Terminals();
     return new Warden(c, store, terminator(), UsermodAccountLocker.system(), audit,
         GroupResolver.idCommand(), ending, new ActivityProbe(processes, terminals), terminals,
-        clock);
+        clock, c.notifies() ? notifier(c, hook) : null);
+  }
+
+  /** Only built when notifications are configured: the hook loads none of it otherwise. */
+  private org.loginwarden.app.Notifier notifier(Config c, boolean hook) {
+    return org.loginwarden.notify.DetachedNotifier.of(c, configPath, hostName(), clock, hook,
+        line -> org.slf4j.LoggerFactory.getLogger(Wiring.class).error("{}", line));
   }
 
   static String hostName() {

@@ -40,6 +40,10 @@ public record Config(
     int backoffThreshold,
     Duration backoffFactor,
     boolean consoleExempt,
+    Path notifyCommand,
+    Set<String> notifyOn,
+    List<String> notifyMail,
+    Duration notifyTimeout,
     Map<String, Overrides> userSections,
     Map<String, Overrides> groupSections) {
 
@@ -49,8 +53,15 @@ public record Config(
     services = Set.copyOf(services);
     exemptUsers = Set.copyOf(exemptUsers);
     exemptGroups = Set.copyOf(exemptGroups);
+    notifyOn = Set.copyOf(notifyOn);
+    notifyMail = List.copyOf(notifyMail);
     userSections = Map.copyOf(userSections);
     groupSections = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(groupSections));
+  }
+
+  /** Whether anyone is to be notified of anything: a notifier or a mail, and an event. */
+  public boolean notifies() {
+    return (notifyCommand != null || !notifyMail.isEmpty()) && !notifyOn.isEmpty();
   }
 
   /** Whether deciding about this user needs the user's groups at all. */

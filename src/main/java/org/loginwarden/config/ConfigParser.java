@@ -36,6 +36,8 @@ public final class ConfigParser {
       "violation_window", "lock_time", "max_session_time", "idle_timeout", "warn_before",
       "auth_failures", "auth_failure_window", "auth_lockout", "backoff_threshold",
       "backoff_factor", "console_exempt");
+  private static final java.util.regex.Pattern MAIL_ADDRESS = java.util.regex.Pattern.compile(
+      "[A-Za-z0-9_+=.][A-Za-z0-9_+=.-]{0,63}(@[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?)?");
   /** The longest failure lockout network gear allows: 43,200 minutes (30 days). */
   private static final Duration MAX_AUTH_LOCKOUT = Duration.ofMinutes(43_200);
 
@@ -210,6 +212,10 @@ public final class ConfigParser {
     int backoffThreshold = 2;
     Duration backoffFactor = Duration.ofSeconds(5);
     boolean consoleExempt = true;
+    Path notifyCommand = null;
+    Set<String> notifyOn = Set.of("kick", "lock", "unlock");
+    List<String> notifyMail = List.of();
+    Duration notifyTimeout = Duration.ofSeconds(10);
     final Map<String, Overrides> users = new LinkedHashMap<>();
     final Map<String, Overrides> groups = new LinkedHashMap<>();
 
@@ -242,6 +248,10 @@ public final class ConfigParser {
         case "backoff_threshold" -> backoffThreshold = integer(value, 1, 3);
         case "backoff_factor" -> backoffFactor = backoffFactor(value);
         case "console_exempt" -> consoleExempt = bool(value);
+        case "notify_command" -> notifyCommand = value.isEmpty() ? null : program(value);
+        case "notify_on" -> notifyOn = notifyEvents(value);
+        case "notify_mail" -> notifyMail = mailAddresses(value);
+        case "notify_timeout" -> notifyTimeout = notifyTimeout(value);
         default -> throw new IllegalArgumentException("unknown key '" + clip(key) + "'");
       }
     }
@@ -266,6 +276,50 @@ public final class ConfigParser {
       Duration d = duration(value, false);
       if (d.compareTo(MAX_AUTH_LOCKOUT) > 0) {
         throw new IllegalArgumentException("at most 43200m (30 days), or 0 for until unlocked");
+      }
+      return d;
+    }
+
+    /** One program, run without a shell: an absolute path and nothing else. */
+    private static Path program(String value) {
+      if (value.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+        throw new IllegalArgumentException("expected one absolute program path (no arguments, "
+            + "no shell), got '" + clip(value) + "'");
+      }
+      return absolute(value);
+    }
+
+    private static Set<String> notifyEvents(String value) {
+      Set<String> events = names(value, true);
+      for (String e : events) {
+        if (!org.loginwarden.notify.NotifyEvent.NAMES.contains(e)) {
+          throw new IllegalArgumentException("unknown event '" + clip(e) + "' (one of "
+              + String.join(", ", org.loginwarden.notify.NotifyEvent.NAMES) + ")");
+        }
+      }
+      return events;
+    }
+
+    /**
+     * Plain addresses ({@code admin@example.org}, or a local user), nothing sendmail could
+     * take for an option or a second header: no spaces, quotes, angle brackets or leading '-'.
+     */
+    private static List<String> mailAddresses(String value) {
+      List<String> out = new ArrayList<>(names(value, true));
+      for (String a : out) {
+        if (!MAIL_ADDRESS.matcher(a).matches()) {
+          throw new IllegalArgumentException("expected plain mail addresses such as "
+              + "admin@example.org, got '" + clip(a) + "'");
+        }
+      }
+      return out;
+    }
+
+    /** 1s to 10m: the notifier runs detached, but must not pile up. */
+    private static Duration notifyTimeout(String value) {
+      Duration d = duration(value, true);
+      if (d.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("at most 10m");
       }
       return d;
     }
@@ -321,7 +375,8 @@ public final class ConfigParser {
           services, exemptUsers, exemptGroups, stateDir, runDir, auditLog, logFile, lockTimeout,
           killGrace, onError, dryRun, maxSessionTime, idleTimeout, warnBefore, sweepInterval,
           foregroundJobIsActivity, authFailures, authFailureWindow, authLockout,
-          backoffThreshold, backoffFactor, consoleExempt, users, groups);
+          backoffThreshold, backoffFactor, consoleExempt, notifyCommand, notifyOn, notifyMail,
+          notifyTimeout, users, groups);
     }
 
     private static int integer(String value, int min, int max) {

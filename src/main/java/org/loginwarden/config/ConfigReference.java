@@ -63,7 +63,15 @@ public final class ConfigReference {
           "warn a pty session this long before a limit ends it, once; 0 = never"),
       new Key("sweep_interval", "10s", false, "how often loginwarden watch sweeps"),
       new Key("foreground_job_is_activity", "false", false,
-          "whether a command running in a pty's foreground keeps the session from idling"));
+          "whether a command running in a pty's foreground keeps the session from idling"),
+      new Key("notify_command", "", false, "a program to run on each chosen event: one "
+          + "absolute path, no arguments, never a shell"),
+      new Key("notify_on", "kick lock unlock", false, "the events to notify of: open, "
+          + "violation, kick, refuse, lock, auth_lockout, unlock, time_limit, error"),
+      new Key("notify_mail", "", false, "mail addresses to mail each chosen event to through "
+          + "/usr/sbin/sendmail -t -oi"),
+      new Key("notify_timeout", "10s", false,
+          "how long the notifier and sendmail may run before they are killed (1s to 10m)"));
 
   private ConfigReference() {}
 

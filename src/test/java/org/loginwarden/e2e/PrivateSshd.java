@@ -1,9 +1,6 @@
 package org.loginwarden.e2e;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -16,36 +13,36 @@ import org.junit.jupiter.api.Assumptions;
 import org.loginwarden.core.Presence;
 import org.loginwarden.core.Session;
 import org.loginwarden.core.UserState;
-import org.loginwarden.install.PamStack;
+import org.loginwarden.demo.SandboxSshd;
 import org.loginwarden.proc.ProcfsProcessTable;
 import org.loginwarden.proc.SessionTerminator;
 import org.loginwarden.store.FileStateStore;
 import org.loginwarden.store.StoreException;
 
 /**
- * A real sshd on 127.0.0.1 with loginwarden wired into its own PAM service. sshd names its PAM
- * service after its program name, so a symlink {@code sshd-lwNNNN -> /usr/sbin/sshd} reads
- * {@code /etc/pam.d/sshd-lwNNNN}: a copy of Debian's /etc/pam.d/sshd with loginwarden's two
- * lines, and with {@code guardAuth} its two auth lines around {@code @include common-auth}.
- * The host's /etc/pam.d/sshd is never touched.
+ * A real sshd on 127.0.0.1 with loginwarden wired into its own PAM service, for tests: the
+ * main code's {@link SandboxSshd} (which {@code loginwarden demo} uses too) with a scratch
+ * loginwarden config, state dirs and audit log. sshd names its PAM service after its program
+ * name, so a symlink {@code sshd-lwNNNN -> /usr/sbin/sshd} reads {@code /etc/pam.d/sshd-lwNNNN}:
+ * a copy of Debian's /etc/pam.d/sshd with loginwarden's two lines, and with {@code guardAuth}
+ * its two auth lines around {@code @include common-auth}. The host's /etc/pam.d/sshd is never
+ * touched.
  */
 final class PrivateSshd implements AutoCloseable {
 
-  static final Path SSHD = Path.of("/usr/sbin/sshd");
+  static final Path SSHD = SandboxSshd.SSHD;
   static final Path JAR = Path.of(System.getProperty("loginwarden.jar",
       "target/loginwarden.jar")).toAbsolutePath();
 
   final Path dir;
   final String service;
-  final int port;
+  int port;
   final Path config;
   final Path stateDir;
   final Path runDir;
   final Path auditLog;
   final Path rootKey;
-  private final Path pamFile;
-  private final Path sshdConfig;
-  private Process sshd;
+  private SandboxSshd sandbox;
 
   /** Skips where sshd is missing, except in CI, where a missing sshd is a failure. */
   static void assumeAvailable() {
@@ -81,20 +78,28 @@ final class PrivateSshd implements AutoCloseable {
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "lw-e2e-");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
     String service = "sshd-" + dir.getFileName().toString().replace("lw-e2e-", "lw");
-    int port = freePort();
-    return new PrivateSshd(dir, service.substring(0, Math.min(service.length(), 24)), port,
-        extraConfig, guardAuth, program);
+    PrivateSshd s = new PrivateSshd(dir, service.substring(0, Math.min(service.length(), 24)));
+    try {
+      s.launch(extraConfig, guardAuth, program);
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    return s;
   }
 
-  private PrivateSshd(Path dir, String service, int port, String extraConfig, boolean guardAuth,
-      String program) throws IOException {
+  private PrivateSshd(Path dir, String service) {
     this.dir = dir;
     this.service = service;
-    this.port = port;
     this.stateDir = dir.resolve("state");
     this.runDir = dir.resolve("run");
     this.auditLog = dir.resolve("log/audit.jsonl");
     this.config = dir.resolve("loginwarden.conf");
+    this.rootKey = dir.resolve("root_ed25519");
+  }
+
+  private void launch(String extraConfig, boolean guardAuth, String program)
+      throws IOException {
     Files.writeString(config, String.join("\n",
         "services = " + service,
         "state_dir = " + stateDir,
@@ -102,80 +107,15 @@ final class PrivateSshd implements AutoCloseable {
         "audit_log = " + auditLog,
         "log_file = " + dir.resolve("log/loginwarden.log"),
         extraConfig, ""));
-
-    Path hostKey = dir.resolve("host_ed25519");
-    Exec.ok("/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey.toString());
-    rootKey = dir.resolve("root_ed25519");
     Exec.ok("/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", rootKey.toString());
-    Path keys = dir.resolve("authorized_keys_root");
-    Files.copy(Path.of(rootKey + ".pub"), keys);
-    Files.createDirectories(Path.of("/run/sshd"));
-
-    sshdConfig = dir.resolve("sshd_config");
-    Files.writeString(sshdConfig, String.join("\n",
-        "Port " + port,
-        "ListenAddress 127.0.0.1",
-        "HostKey " + hostKey,
-        "PidFile " + dir.resolve("sshd.pid"),
-        "UsePAM yes",
-        "KbdInteractiveAuthentication yes",
-        "PasswordAuthentication yes",
+    Files.copy(Path.of(rootKey + ".pub"), dir.resolve("authorized_keys_root"));
+    String hook = program == null ? null : program + " --config " + config + " pam";
+    sandbox = SandboxSshd.start(dir, service, hook, guardAuth, List.of(
         "PermitRootLogin prohibit-password",
         // Root's key lives in the test's directory: root's own files are never touched.
         "AuthorizedKeysFile .ssh/authorized_keys " + dir + "/authorized_keys_%u",
-        "StrictModes no",
-        "MaxSessions 1",
-        "MaxStartups 200:30:300",
-        "Subsystem sftp /usr/lib/openssh/sftp-server",
-        ""));
-
-    pamFile = Path.of("/etc/pam.d", service);
-    String hook = program + " --config " + config + " pam";
-    List<String> pam = new ArrayList<>();
-    boolean sessionAdded = program == null;
-    // Without the host's own loginwarden lines, if any (DebianPackageIT adds them for a while).
-    for (String line : PamStack.withoutHooks(Files.readString(Path.of("/etc/pam.d/sshd")))
-        .lines().toList()) {
-      if (program == null) {
-        pam.add(line);
-        continue;
-      }
-      if (line.startsWith("@include common-account")) {
-        pam.add("account  required  pam_exec.so quiet " + hook);
-      }
-      if (guardAuth && line.startsWith("@include common-auth")) {
-        // As pam/sshd ships them: count before pam_unix, clear after an accepted password.
-        pam.add(PamStack.authCheckLine(hook));
-        pam.add(line);
-        pam.add(PamStack.authSucceededLine(hook));
-        continue;
-      }
-      pam.add(line);
-      if (line.matches("^session\\s+required\\s+pam_loginuid\\.so.*")) {
-        pam.add("session  required  pam_exec.so quiet stdout " + hook);
-        sessionAdded = true;
-      }
-    }
-    if (!sessionAdded) {
-      throw new AssertionError("/etc/pam.d/sshd has no pam_loginuid line to place the hook after");
-    }
-    Files.write(pamFile, pam);
-    if (guardAuth && pam.stream().noneMatch(l -> l.contains("--auth-succeeded"))) {
-      throw new AssertionError("/etc/pam.d/sshd has no '@include common-auth' to guard");
-    }
-
-    Files.createSymbolicLink(dir.resolve(service), SSHD);
-    launch();
-  }
-
-  private void launch() throws IOException {
-    sshd = new ProcessBuilder(dir.resolve(service).toString(), "-D", "-f", sshdConfig.toString(),
-        "-E", dir.resolve("sshd.log").toString())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("sshd.out").toFile()))
-        .start();
-    Exec.await(Duration.ofSeconds(20), "sshd to listen on " + port, this::listening);
+        "StrictModes no"));
+    port = sandbox.port();
   }
 
   /**
@@ -183,33 +123,9 @@ final class PrivateSshd implements AutoCloseable {
    * real host) wiped, sshd started again on the same port, config and state_dir.
    */
   void restartAsAfterReboot() throws IOException {
-    stop();
+    sandbox.stop();
     Exec.run("/bin/rm", "-rf", "--one-file-system", runDir.toString());
-    launch();
-  }
-
-  private void stop() {
-    // Connections still open are children of this sshd: end them first, then sshd itself.
-    sshd.descendants().forEach(ProcessHandle::destroyForcibly);
-    sshd.destroyForcibly();
-    try {
-      sshd.waitFor();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private boolean listening() {
-    if (!sshd.isAlive()) {
-      throw new AssertionError("sshd exited: " + read(dir.resolve("sshd.log"))
-          + read(dir.resolve("sshd.out")));
-    }
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
+    sandbox.launch();
   }
 
   static String read(Path p) {
@@ -217,12 +133,6 @@ final class PrivateSshd implements AutoCloseable {
       return Files.exists(p) ? Files.readString(p) : "";
     } catch (IOException e) {
       return "";
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 
@@ -287,8 +197,9 @@ final class PrivateSshd implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    stop();
-    Files.deleteIfExists(pamFile);
+    if (sandbox != null) {
+      sandbox.close();
+    }
     Exec.run("/bin/rm", "-rf", "--one-file-system", dir.toString());
   }
 }
