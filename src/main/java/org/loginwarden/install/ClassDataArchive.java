@@ -36,6 +36,11 @@ public final class ClassDataArchive {
   private static final Duration STEP_TIMEOUT = Duration.ofSeconds(120);
   private static final String[] HOOK_CALLS = {"account", "open_session", "close_session"};
   private static final Pattern CLASS_ID = Pattern.compile(" id: [0-9]+$");
+  /**
+   * The launcher's heap size (pam/loginwarden): dumped for the same heap, the archive's
+   * pre-built objects map without relocation (measured: 2.5 ms of a 68 ms hook call).
+   */
+  static final String MAX_HEAP = "-Xmx64m";
 
   private final Path java;
   private final Path jar;
@@ -82,7 +87,7 @@ public final class ClassDataArchive {
       Files.createDirectories(archive.getParent());
       Path fresh = archive.resolveSibling("." + archive.getFileName() + ".new");
       Files.deleteIfExists(fresh);
-      int exit = run(List.of(java.toString(), "-Xshare:dump",
+      int exit = run(List.of(java.toString(), "-Xshare:dump", MAX_HEAP,
           "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + fresh,
           "-cp", jar.toString()), Map.of(), work.resolve("dump.log"));
       if (exit != 0 || !Files.isRegularFile(fresh)) {

@@ -67,6 +67,12 @@ class LauncherIT {
   }
 
   @Test
+  void theArchiveIsDumpedForTheLaunchersHeap() throws IOException {
+    assertTrue(Files.readString(launcher).contains(" " + ClassDataArchive.MAX_HEAP + " "),
+        "the launcher's -Xmx and ClassDataArchive.MAX_HEAP differ");
+  }
+
+  @Test
   void theArchiveIsMadeForThisJarAndJvm() throws IOException {
     assertTrue(Files.size(archive) > 1_000_000, "archive too small: " + Files.size(archive));
     assertEquals("rw-r--r--", PosixFilePermissions.toString(
