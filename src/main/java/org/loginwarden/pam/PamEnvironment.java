@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.loginwarden.store.UserNames;
 
 /**
@@ -32,14 +31,17 @@ public record PamEnvironment(
   static final Set<String> ALLOWED = Set.of("PAM_TYPE", "PAM_USER", "PAM_SERVICE", "PAM_RHOST",
       "PAM_TTY", "SSH_CONNECTION", "SSH_AUTH_INFO_0");
   private static final int MAX_VALUE = 16 * 1024;
-  private static final Pattern TYPE = Pattern.compile("[a-z_]{1,32}");
-  private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9._+-]{1,64}");
-  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:%-]{1,255}");
-  private static final Pattern TTY = Pattern.compile("[A-Za-z0-9/._-]{1,64}");
-  private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
-  private static final Pattern METHOD = Pattern.compile("[a-z][a-z0-9/@.-]{0,63}");
-  private static final Pattern KEY =
-      Pattern.compile("[A-Za-z0-9@._-]{1,64} [A-Za-z0-9+/=]{1,12000}");
+  private static final Shape TYPE = new Shape(Shape.LOWER + "_", 1, 32);
+  private static final Shape SERVICE = new Shape(Shape.ALNUM + "._+-", 1, 64);
+  private static final Shape HOST = new Shape(Shape.ALNUM + "._:%-", 1, 255);
+  private static final Shape TTY = new Shape(Shape.ALNUM + "/._-", 1, 64);
+  private static final Shape PORT = new Shape("0123456789", 1, 5);
+  // A method is a lower-case letter, then up to 63 of these.
+  private static final Shape METHOD_FIRST = new Shape(Shape.LOWER, 1, 1);
+  private static final Shape METHOD_REST = new Shape(Shape.LOWER + "0123456789/@.-", 0, 63);
+  // A key is its type, one space, its base64 blob.
+  private static final Shape KEY_TYPE = new Shape(Shape.ALNUM + "@._-", 1, 64);
+  private static final Shape KEY_BLOB = new Shape(Shape.ALNUM + "+/=", 1, 12000);
 
   /** Reads this process's environment block. */
   public static PamEnvironment current() throws PamInputException {
@@ -71,7 +73,7 @@ public record PamEnvironment(
 
   static PamEnvironment fromVariables(Map<String, byte[]> vars) throws PamInputException {
     String type = text(vars, "PAM_TYPE");
-    if (type == null || !TYPE.matcher(type).matches()) {
+    if (type == null || !TYPE.fits(type)) {
       throw new PamInputException(type == null ? "PAM_TYPE is not set (run me from pam_exec)"
           : "PAM_TYPE is not a PAM event name");
     }
@@ -84,7 +86,7 @@ public record PamEnvironment(
       throw new PamInputException("PAM_USER refused: " + problem);
     }
     String service = text(vars, "PAM_SERVICE");
-    if (service == null || !SERVICE.matcher(service).matches()) {
+    if (service == null || !SERVICE.fits(service)) {
       throw new PamInputException("PAM_SERVICE is missing or not a service name");
     }
     String rhost = valid(text(vars, "PAM_RHOST"), HOST);
@@ -93,7 +95,7 @@ public record PamEnvironment(
     if (connection != null) {
       // "client-ip client-port server-ip server-port"
       String[] f = connection.split(" ");
-      if (f.length == 4 && HOST.matcher(f[0]).matches() && PORT.matcher(f[1]).matches()) {
+      if (f.length == 4 && HOST.fits(f[0]) && PORT.fits(f[1])) {
         if (rhost == null) {
           rhost = f[0];
         }
@@ -107,18 +109,31 @@ public record PamEnvironment(
     String info = text(vars, "SSH_AUTH_INFO_0");
     if (info != null) {
       // One line per method passed; the first names how the user got in.
-      String first = info.lines().findFirst().orElse("").strip();
+      int end = 0;
+      while (end < info.length() && info.charAt(end) != '\n' && info.charAt(end) != '\r') {
+        end++;
+      }
+      String first = info.substring(0, end).strip();
       int space = first.indexOf(' ');
-      method = valid(space < 0 ? first : first.substring(0, space), METHOD);
+      method = space < 0 ? first : first.substring(0, space);
+      if (method.isEmpty() || !METHOD_FIRST.fits(method.substring(0, 1))
+          || !METHOD_REST.fits(method.substring(1))) {
+        method = null;
+      }
       if (method != null && space > 0) {
-        key = valid(first.substring(space + 1), KEY);
+        key = first.substring(space + 1);
+        int blob = key.indexOf(' ');
+        if (blob < 0 || !KEY_TYPE.fits(key.substring(0, blob))
+            || !KEY_BLOB.fits(key.substring(blob + 1))) {
+          key = null;
+        }
       }
     }
     return new PamEnvironment(type, user, service, rhost, rport, tty, method, key);
   }
 
-  private static String valid(String value, Pattern pattern) {
-    return value != null && pattern.matcher(value).matches() ? value : null;
+  private static String valid(String value, Shape shape) {
+    return value != null && shape.fits(value) ? value : null;
   }
 
   /** The variable as strict UTF-8, or null when absent, too long or not UTF-8. */
