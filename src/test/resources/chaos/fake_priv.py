@@ -1,0 +1,67 @@
+"""A stand-in for sshd's per-connection [priv] process, for tests that run the real hook
+without an sshd: it holds a user-side child (as sshd's user-side process is), gets its own
+audit session id as pam_loginuid would give it, and runs the hook as its own child, so that
+the hook identifies the session by this process exactly as it does under sshd.
+
+usage: fake_priv.py UID USER SERVICE -- HOOK ARGS...
+
+Reads commands on stdin, one per line, and answers each with one line on stdout:
+  TYPE DELAY_MS   run the hook with PAM_TYPE=TYPE; with DELAY_MS >= 0, SIGKILL it that many
+                  milliseconds after its start. Answers "exit N", or "killed" when the kill
+                  landed before it exited.
+End of input: the user-side child is killed and this process exits.
+"""
+import os
+import signal
+import sys
+import time
+
+uid = int(sys.argv[1])
+user, service = sys.argv[2], sys.argv[3]
+hook = sys.argv[sys.argv.index("--") + 1:]
+
+try:
+    with open("/proc/self/loginuid", "w") as f:
+        f.write(str(uid))
+except OSError:
+    pass  # audit off: the hook falls back to the process tree
+
+child = os.fork()
+if child == 0:
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    os.execv("/bin/sleep", ["sleep", "100000"])
+
+env = {b"PAM_USER": user.encode(), b"PAM_SERVICE": service.encode(),
+       b"PAM_RHOST": b"192.0.2.7", b"SSH_CONNECTION": b"192.0.2.7 50022 127.0.0.1 22"}
+print("ready", flush=True)
+for line in sys.stdin:
+    kind, delay = line.split()
+    delay = int(delay)
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.execve(hook[0], hook, {**env, b"PAM_TYPE": kind.encode()})
+        finally:
+            os._exit(127)
+    killed = False
+    if delay >= 0:
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            left = started + delay / 1000.0 - time.monotonic()
+            if left <= 0:
+                os.kill(pid, signal.SIGKILL)
+                _, status = os.waitpid(pid, 0)
+                killed = os.WIFSIGNALED(status)
+                break
+            time.sleep(min(left, 0.005))
+    else:
+        _, status = os.waitpid(pid, 0)
+    print("killed" if killed else "exit %d" % os.waitstatus_to_exitcode(status), flush=True)
+
+os.kill(child, signal.SIGKILL)
+os.waitpid(child, 0)
