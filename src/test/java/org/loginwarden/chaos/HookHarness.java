@@ -47,7 +47,7 @@ final class HookHarness implements AutoCloseable {
   private final List<Process> others = new ArrayList<>();
 
   HookHarness(Path dir, String extraConfig) throws Exception {
-    this.dir = dir;
+    this.dir = Files.createDirectories(dir);
     this.stateDir = dir.resolve("state");
     this.runDir = dir.resolve("run");
     this.auditLog = dir.resolve("log/audit.jsonl");
