@@ -195,7 +195,7 @@ final class HookHarness implements AutoCloseable {
     FakePriv(String user, List<String> hook) throws IOException {
       this.user = user;
       List<String> c = new ArrayList<>(List.of("/usr/bin/python3", FAKE_PRIV.toString(),
-          Integer.toString(NOBODY), user, SERVICE, "--"));
+          Integer.toString(NOBODY), user, SERVICE, dir.resolve("client.out").toString(), "--"));
       c.addAll(hook);
       ProcessBuilder pb = new ProcessBuilder(c).redirectError(
           ProcessBuilder.Redirect.appendTo(dir.resolve("hooks.err").toFile()));
@@ -217,7 +217,16 @@ final class HookHarness implements AutoCloseable {
      * start unless negative. Returns its exit code, or -9 when the kill landed.
      */
     int run(String type, long killAfterMillis) throws IOException {
-      in.println(type + " " + killAfterMillis);
+      return run(type, killAfterMillis, java.util.Map.of());
+    }
+
+    /** Likewise, with these variables set to exactly these bytes (null: unset). */
+    int run(String type, long killAfterMillis, java.util.Map<String, byte[]> env)
+        throws IOException {
+      StringBuilder line = new StringBuilder(type + " " + killAfterMillis);
+      env.forEach((k, v) -> line.append(' ').append(k).append('=')
+          .append(v == null ? "" : java.util.HexFormat.of().formatHex(v)));
+      in.println(line);
       String answer = out.readLine();
       if (answer == null) {
         throw new AssertionError("fake [priv] of " + user + " died");
