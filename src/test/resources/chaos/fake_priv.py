@@ -13,7 +13,8 @@ Reads commands on stdin, one per line, and answers each with one line on stdout:
                   run the hook with PAM_TYPE=TYPE; with DELAY_MS >= 0, SIGKILL it that many
                   milliseconds after its start. Each KEY=HEX sets a variable to exactly those
                   bytes (KEY= unsets it). Answers "exit N", or "killed" when the kill landed
-                  before it exited.
+                  before it exited, "killed-locked" when the hook held a POSIX lock (the
+                  store's) at that moment, as /proc/locks shows.
 End of input: the user-side child is killed and this process exits.
 """
 import os
@@ -30,6 +31,13 @@ try:
         f.write(str(uid))
 except OSError:
     pass  # audit off: the hook falls back to the process tree
+
+
+def holds_lock(pid):
+    """Whether pid holds a POSIX record lock (fcntl, as Java's FileChannel.lock takes)."""
+    with open("/proc/locks") as f:
+        return any(l.split()[1:2] == ["POSIX"] and l.split()[4:5] == [str(pid)] for l in f)
+
 
 child = os.fork()
 if child == 0:
@@ -59,6 +67,7 @@ for line in sys.stdin:
         finally:
             os._exit(127)
     killed = False
+    locked = False
     if delay >= 0:
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)
@@ -66,6 +75,7 @@ for line in sys.stdin:
                 break
             left = started + delay / 1000.0 - time.monotonic()
             if left <= 0:
+                locked = holds_lock(pid)
                 os.kill(pid, signal.SIGKILL)
                 _, status = os.waitpid(pid, 0)
                 killed = os.WIFSIGNALED(status)
@@ -73,7 +83,10 @@ for line in sys.stdin:
             time.sleep(min(left, 0.005))
     else:
         _, status = os.waitpid(pid, 0)
-    print("killed" if killed else "exit %d" % os.waitstatus_to_exitcode(status), flush=True)
+    if killed:
+        print("killed-locked" if locked else "killed", flush=True)
+    else:
+        print("exit %d" % os.waitstatus_to_exitcode(status), flush=True)
 
 os.kill(child, signal.SIGKILL)
 os.waitpid(child, 0)

@@ -34,6 +34,11 @@ final class HookHarness implements AutoCloseable {
       .toAbsolutePath();
   static final Path FAKE_PRIV = Path.of("src/test/resources/chaos/fake_priv.py").toAbsolutePath();
   static final String SERVICE = "sshd-chaos";
+  /** What {@link FakePriv#run} answers for a hook the kill reached. */
+  static final int KILLED = -9;
+  /** Likewise, when the hook held a store lock at that moment: inside a transaction. */
+  static final int KILLED_HOLDING_LOCK = -10;
+
   /** The unprivileged uid the fake user-side processes run as. */
   static final int NOBODY = 65534;
 
@@ -178,6 +183,17 @@ final class HookHarness implements AutoCloseable {
     }
   }
 
+  /** Whether {@code pid} holds a POSIX (fcntl) lock now, as the store's lock is. */
+  static boolean holdsLock(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length > 4 && f[1].equals("POSIX") && f[4].equals(Long.toString(pid))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Field 22 of /proc/PID/stat: the start time the hook records. */
   static long startTime(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
@@ -214,7 +230,8 @@ final class HookHarness implements AutoCloseable {
 
     /**
      * Runs the hook with PAM_TYPE {@code type}; SIGKILLs it {@code killAfterMillis} after its
-     * start unless negative. Returns its exit code, or -9 when the kill landed.
+     * start unless negative. Returns its exit code, or {@link #KILLED} when the kill landed,
+     * {@link #KILLED_HOLDING_LOCK} when it landed inside a store transaction.
      */
     int run(String type, long killAfterMillis) throws IOException {
       return run(type, killAfterMillis, java.util.Map.of());
@@ -231,7 +248,11 @@ final class HookHarness implements AutoCloseable {
       if (answer == null) {
         throw new AssertionError("fake [priv] of " + user + " died");
       }
-      return answer.equals("killed") ? -9 : Integer.parseInt(answer.substring("exit ".length()));
+      return switch (answer) {
+        case "killed" -> KILLED;
+        case "killed-locked" -> KILLED_HOLDING_LOCK;
+        default -> Integer.parseInt(answer.substring("exit ".length()));
+      };
     }
 
     /** sshd's connection ends: the user side and the [priv] process go. */
