@@ -33,8 +33,9 @@ import org.loginwarden.store.FileStateStore;
  * failure shows), and afterwards every state file parses, no lock is held, no live session is
  * lost, no ended one is counted, and nothing corrupt ever sat under a state file's name.
  *
- * <p>The seed is printed; {@code -Dloginwarden.crash.seed=N} replays the same choices (the
- * interleaving of processes is the machine's). {@code -Dloginwarden.crash.kills=N} and
+ * <p>The seed is printed; {@code -Dloginwarden.crash.seed=N} replays the same choices (users,
+ * which hooks to kill, at which fraction of a hook's measured run time); the interleaving of
+ * processes is the machine's. {@code -Dloginwarden.crash.kills=N} and
  * {@code -Dloginwarden.crash.seconds=S} change the count and the time box.
  */
 class CrashHarnessIT {
