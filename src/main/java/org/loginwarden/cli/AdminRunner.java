@@ -48,13 +48,23 @@ final class AdminRunner {
       // As root, a first status on a fresh machine creates the empty store.
       Warden w = wiring.adminWarden(true);
       List<Warden.UserStatus> rows = new ArrayList<>();
+      ExitCode code = ExitCode.OK;
       for (String u : user != null ? List.of(user) : w.users()) {
-        rows.add(w.status(u));
+        try {
+          rows.add(w.status(u));
+        } catch (StoreException e) {
+          if (user != null) {
+            throw e;
+          }
+          // One unreadable user hides no one else: a line for it, exit 4 at the end.
+          io.err().println("loginwarden: cannot read state: " + e.getMessage());
+          code = ExitCode.STATE;
+        }
       }
       StatusView view = new StatusView(java.time.Instant.now(), rows);
       io.out().print(json ? view.json() : view.table(!noLegend));
       io.out().flush();
-      return ExitCode.OK;
+      return code;
     } catch (ConfigException e) {
       throw new Failure(ExitCode.CONFIG, "cannot read configuration: " + e.getMessage());
     } catch (StoreException e) {

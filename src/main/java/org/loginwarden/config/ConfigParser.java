@@ -142,7 +142,7 @@ public final class ConfigParser {
           limitLines.put("/" + key, i + 1);
         }
       } catch (IllegalArgumentException e) {
-        errors.add(where + e.getMessage());
+        errors.add(where + oneLine(e.getMessage()));
       }
     }
     if (section != null) {
@@ -177,6 +177,18 @@ public final class ConfigParser {
           + clip(line) + "'");
     }
     return parts;
+  }
+
+  /**
+   * A message that quotes the file stays one short line: a stray CR or escape sequence in the
+   * file must not break the error line or the terminal that shows it.
+   */
+  private static String oneLine(String message) {
+    String flat = message.codePoints()
+        .map(c -> Character.isISOControl(c) ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+        .toString();
+    return flat.length() > 300 ? flat.substring(0, 300) + "..." : flat;
   }
 
   private static String clip(String s) {

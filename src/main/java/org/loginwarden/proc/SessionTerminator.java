@@ -36,8 +36,7 @@ public final class SessionTerminator {
 
   /** What /proc says about a recorded session now. */
   public Presence presence(Session s) {
-    Optional<ProcessInfo> priv = table.get(s.pid());
-    if (priv.isEmpty() || priv.get().isZombie() || priv.get().startTime() != s.startTime()) {
+    if (privOf(s).isEmpty()) {
       return Presence.GONE;
     }
     boolean zombieChild = false;
@@ -60,9 +59,8 @@ public final class SessionTerminator {
   public List<ProcessInfo> members(Session s) {
     List<ProcessInfo> all = table.all();
     Map<Long, ProcessInfo> out = new LinkedHashMap<>();
-    Optional<ProcessInfo> priv = table.get(s.pid());
-    boolean privAlive = priv.isPresent() && !priv.get().isZombie()
-        && priv.get().startTime() == s.startTime();
+    Optional<ProcessInfo> priv = privOf(s);
+    boolean privAlive = priv.isPresent();
     if (s.hasAuditSession()) {
       for (ProcessInfo p : all) {
         if (p.auditSession() == s.auditSession()) {
@@ -105,6 +103,16 @@ public final class SessionTerminator {
     out.remove(1L);
     out.values().removeIf(ProcessInfo::isZombie);
     return new ArrayList<>(out.values());
+  }
+
+  /**
+   * The recorded [priv] sshd, if the process now under its pid is still it: alive, the same
+   * start time and, where the record has one, the same audit session (pam_loginuid set it
+   * before the hook recorded it, and nothing changes it after). Otherwise the pid was reused.
+   */
+  private Optional<ProcessInfo> privOf(Session s) {
+    return table.get(s.pid()).filter(p -> !p.isZombie() && p.startTime() == s.startTime()
+        && (!s.hasAuditSession() || p.auditSession() == s.auditSession()));
   }
 
   /** One pass: signals every member of every session. Returns how many were signalled. */

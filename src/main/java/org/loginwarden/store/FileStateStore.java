@@ -142,8 +142,14 @@ public final class FileStateStore implements StateStore {
   @Override
   public UserState peek(String user) throws StoreException {
     String name = fileName(user);
+    Path s = sessions.resolve(name + ".json");
+    Path u = users.resolve(name + ".json");
+    byte[] sb = read(s);
+    byte[] ub = read(u);
+    refuseNewer(s, sb);
+    refuseNewer(u, ub);
     try {
-      return decode(user, read(sessions.resolve(name + ".json")), read(users.resolve(name + ".json")));
+      return decode(user, sb, ub);
     } catch (StateCodec.CorruptException e) {
       throw new StoreException("corrupt state of " + user + ": " + e.getMessage());
     }
@@ -218,13 +224,8 @@ public final class FileStateStore implements StateStore {
   /** Decodes files read under the lock; a corrupt one is moved aside for a fresh start. */
   private UserState decodeLocked(String user, Path s, byte[] sb, Path u, byte[] ub)
       throws StoreException {
-    for (Path p : List.of(s, u)) {
-      byte[] b = p == s ? sb : ub;
-      if (b != null && StateCodec.schemaOf(b) > StateCodec.SCHEMA) {
-        throw new StoreException("cannot read " + p + ": written by a newer loginwarden (schema "
-            + StateCodec.schemaOf(b) + ")");
-      }
-    }
+    refuseNewer(s, sb);
+    refuseNewer(u, ub);
     try {
       return decode(user, sb, ub);
     } catch (StateCodec.CorruptException e) {
@@ -249,6 +250,17 @@ public final class FileStateStore implements StateStore {
       String line = "corrupt state file " + bad + " (" + e.getMessage() + "), moved to " + aside;
       corruptionReport.accept(line);
       throw new StoreException(line);
+    }
+  }
+
+  /**
+   * A newer release's file is neither read nor overwritten: its fields may mean more than this
+   * reader knows (a lock it cannot see would let a locked user in).
+   */
+  private static void refuseNewer(Path file, byte[] bytes) throws StoreException {
+    if (bytes != null && StateCodec.schemaOf(bytes) > StateCodec.SCHEMA) {
+      throw new StoreException("cannot read " + file + ": written by a newer loginwarden (schema "
+          + StateCodec.schemaOf(bytes) + ")");
     }
   }
 

@@ -273,6 +273,59 @@ class PamHookIT {
   }
 
   @Test
+  void nonRootCallersOnAnExistingStoreAreRefusedAndChangeNothing() throws Exception {
+    String ldapUser = "ldap-only@corp.example";
+    List<String> cli = List.of("/usr/bin/java", "-jar", JAR.toString(), "--config",
+        config.toString());
+    assertEquals(0, run(concat(cli, "lock", ldapUser)).exit());
+    Map<Path, String> before = snapshot();
+    List<String> asNobody = List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+        "--clear-groups");
+    // status shows nothing to a non-root caller: the store is root's alone (0700).
+    for (List<String> args : List.of(List.of("status"), List.of("status", ldapUser),
+        List.of("status", "--json"), List.of("unlock", ldapUser), List.of("kick", ldapUser),
+        List.of("sweep"), List.of("lock", "alice"))) {
+      List<String> c = new ArrayList<>(asNobody);
+      c.addAll(cli);
+      c.addAll(args);
+      Run r = run(c);
+      assertEquals(ExitCode.PERMISSION.code, r.exit(), args + ": " + r.err());
+      assertOneCleanLine(r.err());
+      assertTrue(r.err().contains("needs root"), r.err());
+      assertEquals("", r.out(), args + " printed something");
+    }
+    assertEquals(before, snapshot(), "a non-root caller changed the store");
+  }
+
+  @Test
+  void aSymlinkedStateDirectoryIsRefusedLoudly() throws Exception {
+    config(dir, "on_error = closed");
+    // The link points at run_dir's own path: a directory loginwarden would otherwise use.
+    Path elsewhere = Files.createDirectory(dir.resolve("run"));
+    Files.createSymbolicLink(dir.resolve("state"), elsewhere);
+    Run r = pam(env("open_session", "alice".getBytes(StandardCharsets.US_ASCII)));
+    assertEquals(ExitCode.STATE.code, r.exit(), r.err());
+    assertOneCleanLine(r.err());
+    assertTrue(r.err().contains("state: it is a symbolic link"), r.err());
+    assertTrue(auditLines().stream().anyMatch(n -> n.get("event").asText().equals("error")
+        && n.get("reason").asText().contains("symbolic link")), "the audit trail says so");
+    try (Stream<Path> inside = Files.list(elsewhere)) {
+      assertEquals(List.of(), inside.toList(), "nothing created through the link");
+    }
+  }
+
+  /** Every file under the test dir and its content. */
+  private Map<Path, String> snapshot() throws IOException {
+    Map<Path, String> out = new java.util.TreeMap<>();
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.filter(Files::isRegularFile).toList()) {
+        out.put(p, Files.readString(p));
+      }
+    }
+    return out;
+  }
+
+  @Test
   void adminCommandsOnAUserWithoutShadowEntryUseLoginwardensOwnLock() throws Exception {
     String ldapUser = "ldap-only@corp.example";
     List<String> cli = List.of("/usr/bin/java", "-jar", JAR.toString(), "--config",

@@ -607,4 +607,12 @@ class ConfigParserTest {
     assertEquals(Duration.ofMinutes(30), group.get("idle_timeout", Duration.ZERO),
         "under() leaves both sections as they were");
   }
+
+  @Test
+  void anErrorQuotingTheFileStaysOneShortLine() {
+    // Found by ConfigParserFuzzTest: a CR inside a key was echoed into the error line.
+    assertEquals("test.conf:1: unknown key 'a?b'", error("a\rb = 1").getMessage());
+    String m = error("lock_timeout = 1\u001b[2J" + "9".repeat(70_000) + "x").getMessage();
+    assertTrue(m.length() < 400 && m.chars().noneMatch(Character::isISOControl), m);
+  }
 }

@@ -148,6 +148,16 @@ class SessionTerminatorTest {
   }
 
   @Test
+  void aPidWithTheRecordedStartTimeButAnotherAuditSessionIsNotThePrivSshd() {
+    // The record says audit session 9; the process under that pid and start time carries 7:
+    // it is not the recorded login's sshd, so it is gone for presence and never a member.
+    auditedLogin();
+
+    assertEquals(Presence.GONE, terminator().presence(session(PRIV, PRIV_START, 9)));
+    assertEquals(List.of(), terminator().members(session(PRIV, PRIV_START, 9)));
+  }
+
+  @Test
   void noMembersForAnUnusedAuditSession() {
     auditedLogin();
 

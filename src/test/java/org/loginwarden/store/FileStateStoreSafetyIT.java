@@ -260,6 +260,10 @@ class FileStateStoreSafetyIT {
     Files.writeString(file, newer);
     StoreException e = assertThrows(StoreException.class, () -> store.begin("alice"));
     assertTrue(e.getMessage().contains("newer loginwarden"), e.getMessage());
+    // The lock-free read refuses it too: the account hook's fast path must not miss a lock
+    // that a newer release recorded in a form this one cannot see.
+    StoreException p = assertThrows(StoreException.class, () -> store.peek("alice"));
+    assertTrue(p.getMessage().contains("newer loginwarden"), p.getMessage());
     assertEquals(newer, Files.readString(file));
     assertEquals(List.of(), reports);
   }
