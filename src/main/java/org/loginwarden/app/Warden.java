@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Warden {
 
-  private static final Logger LOG = LoggerFactory.getLogger(Warden.class);
+  private final DecisionLog decisions;
 
   /**
    * How long an open waits for a recorded session that is between states (its [priv] sshd
@@ -97,6 +97,16 @@ public final class Warden {
   public Warden(Config config, StateStore store, SessionTerminator terminator,
       AccountLocker locker, AuditLog audit, GroupResolver groups, SessionEnding ending,
       ActivityProbe probe, Terminals terminals, Clock clock, Notifier notifier) {
+    this(config, store, terminator, locker, audit, groups, ending, probe, terminals, clock,
+        notifier, DecisionLog.SLF4J);
+  }
+
+  /** Likewise, with each decision's human line written to {@code decisions}. */
+  public Warden(Config config, StateStore store, SessionTerminator terminator,
+      AccountLocker locker, AuditLog audit, GroupResolver groups, SessionEnding ending,
+      ActivityProbe probe, Terminals terminals, Clock clock, Notifier notifier,
+      DecisionLog decisions) {
+    this.decisions = decisions;
     this.notifier = notifier;
     this.config = config;
     this.store = store;
@@ -331,7 +341,7 @@ public final class Warden {
     }
     for (Action a : d.actions()) {
       if (a instanceof Action.Warn w && !terminals.write(w.pty(), w.line())) {
-        LOG.warn("cannot warn {} on {}: the terminal did not take the line", user, w.pty());
+        log().warn("cannot warn {} on {}: the terminal did not take the line", user, w.pty());
       }
     }
     return d;
@@ -397,9 +407,14 @@ public final class Warden {
       return groups.groupsOf(user);
     } catch (IOException e) {
       // Not exempt and no group limits: the safe reading when groups cannot be known.
-      LOG.warn("cannot resolve groups of {}: {}", user, e.getMessage());
+      log().warn("cannot resolve groups of {}: {}", user, e.getMessage());
       return List.of();
     }
+  }
+
+  /** The logger for rare warnings; taken when needed, as it starts slf4j. */
+  private static Logger log() {
+    return LoggerFactory.getLogger(Warden.class);
   }
 
   /** Writes each record to the audit trail and one human line per decision to the log. */
@@ -413,7 +428,7 @@ public final class Warden {
         audit.write(r);
       } catch (IOException e) {
         // An audit failure does not change a decision already stored; it is logged loudly.
-        LOG.error("cannot write audit log {}: {}", audit.file(), e.getMessage());
+        log().error("cannot write audit log {}: {}", audit.file(), e.getMessage());
       }
       if (line.length() > 0) {
         line.append("; ");
@@ -430,11 +445,8 @@ public final class Warden {
         line.append(" (dry run)");
       }
     }
-    if (records.stream().anyMatch(r -> r.event().equals("error"))) {
-      LOG.error("{}", line);
-    } else {
-      LOG.info("{}", line);
-    }
+    decisions.write(records.stream().anyMatch(r -> r.event().equals("error")),
+        line.toString());
     if (notifier != null) {
       notifier.notify(records);
     }

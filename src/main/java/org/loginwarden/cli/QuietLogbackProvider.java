@@ -12,7 +12,8 @@ import org.slf4j.spi.SLF4JServiceProvider;
 
 /**
  * slf4j's binding to logback, named by {@code Main} through the {@code slf4j.provider} property:
- * a logback context with logging off until {@link Logging} adds the log file. Logback's own
+ * a logback context with logging off until {@link Logging} adds the log file (on start, if it
+ * was named before). Logback's own
  * provider first searches for configuration (service files, logback.xml, then a console
  * appender on stdout, which pam_exec would show the client), which cost each hook call more than
  * its decision; here nothing is searched and nothing can reach stdout.
@@ -23,11 +24,20 @@ public final class QuietLogbackProvider implements SLF4JServiceProvider {
   private final IMarkerFactory markers = new BasicMarkerFactory();
   private final LogbackMDCAdapter mdc = new LogbackMDCAdapter();
 
+  private static volatile LoggerContext started;
+
   @Override
   public void initialize() {
     context.setMDCAdapter(mdc);
     context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.OFF);
     context.start();
+    started = context;
+    Logging.started(context);
+  }
+
+  /** The context once slf4j has started this provider; null before. Starts nothing. */
+  static LoggerContext startedContext() {
+    return started;
   }
 
   @Override

@@ -20,14 +20,17 @@ final class SyslogLineLayout {
   }
 
   String line(ILoggingEvent event) {
-    String level = event.getLevel().toString();
+    return line(event.getLevel().toString(), event.getTimeStamp(), event.getFormattedMessage());
+  }
+
+  String line(String level, long epochMillis, String message) {
     StringBuilder line = new StringBuilder(128)
-        .append(Instant.ofEpochSecond(event.getTimeStamp() / 1000))
+        .append(Instant.ofEpochSecond(epochMillis / 1000))
         .append(prefix).append(level);
     for (int i = level.length(); i < 6; i++) {
       line.append(' ');
     }
-    return line.append(clean(event.getFormattedMessage())).append('\n').toString();
+    return line.append(clean(message)).append('\n').toString();
   }
 
   static String clean(String text) {

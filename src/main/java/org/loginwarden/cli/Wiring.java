@@ -10,6 +10,7 @@ import org.loginwarden.account.NssAccountDirectory;
 import org.loginwarden.account.UsermodAccountLocker;
 import org.loginwarden.app.AuthGuard;
 import org.loginwarden.app.BackgroundEnding;
+import org.loginwarden.app.DecisionLog;
 import org.loginwarden.app.DetachedEnding;
 import org.loginwarden.app.GroupResolver;
 import org.loginwarden.app.ImmediateEnding;
@@ -105,7 +106,10 @@ final class Wiring {
     Terminals terminals = new Terminals();
     return new Warden(c, store, terminator(), UsermodAccountLocker.system(), audit,
         GroupResolver.idCommand(), ending, new ActivityProbe(processes, terminals), terminals,
-        clock, c.notifies() ? notifier(c, hook) : null);
+        clock, c.notifies() ? notifier(c, hook) : null, hook
+            ? new LogFileLines(c.logFile(), new SyslogLineLayout(hostName(),
+                ProcfsProcessTable.pidOfSelf()), clock)
+            : DecisionLog.SLF4J);
   }
 
   /** Only built when notifications are configured: the hook loads none of it otherwise. */
