@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import org.loginwarden.core.AuditRecord;
+import org.loginwarden.core.IsoInstants;
 import org.loginwarden.core.Session;
 
 /**
@@ -43,7 +44,7 @@ public final class AuditLog {
     ByteArrayOutputStream out = new ByteArrayOutputStream(512);
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
-      g.writeStringField("time", time.toString());
+      g.writeStringField("time", IsoInstants.format(time));
       g.writeStringField("host", host);
       g.writeStringField("event", r.event());
       g.writeStringField("user", clip(r.user()));
@@ -61,7 +62,7 @@ public final class AuditLog {
         }
         g.writeStringField("authMethod", clip(s.authMethod()));
         g.writeStringField("authKey", clip(s.authKey()));
-        g.writeStringField("opened", s.opened().toString());
+        g.writeStringField("opened", IsoInstants.format(s.opened()));
       }
       g.writeStringField("reason", clip(r.reason()));
       g.writeStringField("by", clip(r.by()));

@@ -2,6 +2,7 @@ package org.loginwarden.cli;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import java.time.Instant;
+import org.loginwarden.core.IsoInstants;
 
 /**
  * {@code 2026-11-23T00:45:01Z host1 loginwarden[4242]: INFO  open alice ...}: a syslog-style
@@ -25,7 +26,7 @@ final class SyslogLineLayout {
 
   String line(String level, long epochMillis, String message) {
     StringBuilder line = new StringBuilder(128)
-        .append(Instant.ofEpochSecond(epochMillis / 1000))
+        .append(IsoInstants.format(Instant.ofEpochSecond(epochMillis / 1000)))
         .append(prefix).append(level);
     for (int i = level.length(); i < 6; i++) {
       line.append(' ');

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.loginwarden.core.Activity;
+import org.loginwarden.core.IsoInstants;
 import org.loginwarden.core.Lock;
 import org.loginwarden.core.SavedAccount;
 import org.loginwarden.core.Session;
@@ -72,15 +73,15 @@ final class StateCodec {
         g.writeStringField("tty", s.tty());
         g.writeStringField("authMethod", s.authMethod());
         g.writeStringField("authKey", s.authKey());
-        g.writeStringField("opened", s.opened().toString());
-        g.writeStringField("ending", s.ending() == null ? null : s.ending().toString());
+        g.writeStringField("opened", IsoInstants.format(s.opened()));
+        g.writeStringField("ending", s.ending() == null ? null : IsoInstants.format(s.ending()));
         Activity a = s.activity();
         if (a != null) {
           g.writeObjectFieldStart("activity");
-          g.writeStringField("lastActive", a.lastActive().toString());
+          g.writeStringField("lastActive", IsoInstants.format(a.lastActive()));
           g.writeNumberField("ioBytes", a.ioBytes());
           g.writeStringField("pty", a.pty());
-          g.writeStringField("warned", a.warned() == null ? null : a.warned().toString());
+          g.writeStringField("warned", a.warned() == null ? null : IsoInstants.format(a.warned()));
           g.writeEndObject();
         }
         g.writeEndObject();
@@ -98,20 +99,20 @@ final class StateCodec {
     return write(g -> {
       g.writeArrayFieldStart("violations");
       for (Instant v : violations) {
-        g.writeString(v.toString());
+        g.writeString(IsoInstants.format(v));
       }
       g.writeEndArray();
       if (!authFailures.isEmpty()) {
         g.writeArrayFieldStart("authFailures");
         for (Instant f : authFailures) {
-          g.writeString(f.toString());
+          g.writeString(IsoInstants.format(f));
         }
         g.writeEndArray();
       }
       if (lock != null) {
         g.writeObjectFieldStart("lock");
-        g.writeStringField("since", lock.since().toString());
-        g.writeStringField("until", lock.until() == null ? null : lock.until().toString());
+        g.writeStringField("since", IsoInstants.format(lock.since()));
+        g.writeStringField("until", lock.until() == null ? null : IsoInstants.format(lock.until()));
         g.writeStringField("reason", lock.reason());
         g.writeStringField("by", lock.by());
         if (lock.saved() != null) {
@@ -345,7 +346,7 @@ final class StateCodec {
   private static Instant parseInstant(Object v, String field) throws CorruptException {
     try {
       if (v instanceof String text) {
-        return Instant.parse(text);
+        return IsoInstants.parse(text);
       }
     } catch (DateTimeParseException e) {
       // reported below
