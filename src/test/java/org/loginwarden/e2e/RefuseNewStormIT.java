@@ -15,6 +15,11 @@ class RefuseNewStormIT extends SshdTestBase {
     return LoginStormIT.STORM_CONFIG + "\non_violation = refuse_new\nviolations = 100";
   }
 
+  @Override
+  boolean installedLauncher() {
+    return true;
+  }
+
   @Test
   void twentySimultaneousLoginsOfOneUserUnderRefuseNewLeaveExactlyOne() throws Exception {
     TestUser u = user();

@@ -1,6 +1,10 @@
 package org.loginwarden.e2e;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.loginwarden.install.ClassDataArchive;
+import org.loginwarden.install.ScratchInstall;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,9 +35,27 @@ abstract class SshdTestBase {
     return false;
   }
 
+  /**
+   * Whether the PAM lines run the launcher and its class-data archive, as installed, instead
+   * of {@code java -jar} on the built jar.
+   */
+  boolean installedLauncher() {
+    return false;
+  }
+
+  private Path scratch;
+
   @BeforeAll
   void startSshd() throws IOException {
-    sshd = PrivateSshd.start(loginwardenConfig(), guardAuth());
+    if (installedLauncher()) {
+      PrivateSshd.assumeAvailable();
+      scratch = Files.createTempDirectory("lw-launcher-");
+      ScratchInstall install = ScratchInstall.create(scratch.resolve("install"),
+          ClassDataArchive.JAVA);
+      sshd = PrivateSshd.start(loginwardenConfig(), guardAuth(), install.launcher().toString());
+    } else {
+      sshd = PrivateSshd.start(loginwardenConfig(), guardAuth());
+    }
     clients = new Clients(sshd);
   }
 
@@ -41,6 +63,9 @@ abstract class SshdTestBase {
   void stopSshd() throws IOException {
     if (sshd != null) {
       sshd.close();
+    }
+    if (scratch != null) {
+      Exec.run("/bin/rm", "-rf", "--one-file-system", scratch.toString());
     }
   }
 
