@@ -38,6 +38,7 @@ final class Wiring {
   private final Clock clock = Clock.systemUTC();
   private final ProcessTable processes = new ProcfsProcessTable(Path.of("/proc"));
   private Config config;
+  private String host;
 
   Wiring(Path configPath) {
     this.configPath = configPath;
@@ -48,7 +49,7 @@ final class Wiring {
       config = configPath == null
           ? ConfigParser.load(Config.DEFAULT_PATH, true)
           : ConfigParser.load(configPath, false);
-      Logging.toFile(config.logFile(), hostName());
+      Logging.toFile(config.logFile(), host());
     }
     return config;
   }
@@ -65,7 +66,7 @@ final class Wiring {
   Warden hookWarden() throws ConfigException, StoreException {
     Config c = config();
     return warden(true, new DetachedEnding(terminator(), c.killGrace(),
-        line -> org.slf4j.LoggerFactory.getLogger(Wiring.class).error("{}", line)), true);
+        Wiring::logError), true);
   }
 
   /** The warden for admin commands: sessions are ended before the command returns. */
@@ -87,7 +88,7 @@ final class Wiring {
   }
 
   AuditLog auditLog() throws ConfigException {
-    return new AuditLog(config().auditLog(), hostName(), clock);
+    return new AuditLog(config().auditLog(), host(), clock);
   }
 
   private Warden warden(boolean writer, SessionEnding ending, boolean hook)
@@ -107,18 +108,31 @@ final class Wiring {
     return new Warden(c, store, terminator(), UsermodAccountLocker.system(), audit,
         GroupResolver.idCommand(), ending, new ActivityProbe(processes, terminals), terminals,
         clock, c.notifies() ? notifier(c, hook) : null, hook
-            ? new LogFileLines(c.logFile(), new SyslogLineLayout(hostName(),
+            ? new LogFileLines(c.logFile(), new SyslogLineLayout(host(),
                 ProcfsProcessTable.pidOfSelf()), clock)
             : DecisionLog.SLF4J);
   }
 
   /** Only built when notifications are configured: the hook loads none of it otherwise. */
   private org.loginwarden.app.Notifier notifier(Config c, boolean hook) {
-    return org.loginwarden.notify.DetachedNotifier.of(c, configPath, hostName(), clock, hook,
-        line -> org.slf4j.LoggerFactory.getLogger(Wiring.class).error("{}", line));
+    return org.loginwarden.notify.DetachedNotifier.of(c, configPath, host(), clock, hook,
+        Wiring::logError);
   }
 
-  static String hostName() {
+  /** A failure of detached work (session ending, notification), for the log. */
+  private static void logError(String line) {
+    org.slf4j.LoggerFactory.getLogger(Wiring.class).error("{}", line);
+  }
+
+  /** The host name every log and audit line carries, read once per run. */
+  private String host() {
+    if (host == null) {
+      host = readHostName();
+    }
+    return host;
+  }
+
+  private static String readHostName() {
     try {
       return Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.US_ASCII)
           .strip();
