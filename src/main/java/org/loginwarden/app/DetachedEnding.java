@@ -47,11 +47,8 @@ public final class DetachedEnding implements SessionEnding {
   }
 
   List<String> finisherCommand(List<Session> sessions, Session refused) {
-    List<String> c = new ArrayList<>();
-    c.add(ProcessHandle.current().info().command().orElse("/usr/bin/java"));
-    c.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-        "-Xmx32m", "-cp", System.getProperty("java.class.path"), "org.loginwarden.cli.Main",
-        "end-sessions", "--grace", Durations.format(grace)));
+    List<String> c = new ArrayList<>(ChildJvm.command("-Xmx32m",
+        List.of("end-sessions", "--grace", Durations.format(grace))));
     for (Session s : sessions) {
       c.add("--session");
       c.add(Target.format(s));

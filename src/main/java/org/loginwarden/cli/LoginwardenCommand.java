@@ -346,10 +346,7 @@ final class LoginwardenCommand {
       if (missing != null) {
         throw new Failure(ExitCode.SOFTWARE, "cannot run the demo: " + missing);
       }
-      List<String> self = List.of(
-          ProcessHandle.current().info().command().orElse("/usr/bin/java"),
-          "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-          "-cp", absoluteClassPath(), Main.class.getName());
+      List<String> self = org.loginwarden.app.ChildJvm.command(null, List.of());
       try {
         new org.loginwarden.demo.Demo(top.io.out(), self).run();
         return ExitCode.OK.code;
@@ -359,15 +356,6 @@ final class LoginwardenCommand {
         Thread.currentThread().interrupt();
         throw new Failure(ExitCode.SOFTWARE, "cannot run the demo: interrupted");
       }
-    }
-
-    /** sshd runs the hooks from /: a relative class path would name nothing there. */
-    private static String absoluteClassPath() {
-      List<String> entries = new ArrayList<>();
-      for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-        entries.add(Path.of(e).toAbsolutePath().normalize().toString());
-      }
-      return String.join(java.io.File.pathSeparator, entries);
     }
   }
 }

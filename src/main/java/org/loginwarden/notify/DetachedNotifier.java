@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.loginwarden.app.ChildJvm;
 import org.loginwarden.app.Notifier;
 import org.loginwarden.core.AuditRecord;
 
@@ -112,14 +113,13 @@ public final class DetachedNotifier implements Notifier {
     if (Files.isExecutable(SETSID)) {
       c.add(SETSID.toString());
     }
-    c.add(ProcessHandle.current().info().command().orElse("/usr/bin/java"));
-    c.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-        "-Xmx64m", "-cp", System.getProperty("java.class.path"), "org.loginwarden.cli.Main"));
+    List<String> args = new ArrayList<>();
     if (configPath != null) {
-      c.addAll(List.of("--config", configPath.toAbsolutePath().toString()));
+      args.addAll(List.of("--config", configPath.toAbsolutePath().toString()));
     }
-    c.add("notify");
-    c.addAll(settings.arguments());
+    args.add("notify");
+    args.addAll(settings.arguments());
+    c.addAll(ChildJvm.command("-Xmx64m", args));
     return c;
   }
 
