@@ -110,9 +110,14 @@ public final class ProcfsProcessTable implements ProcessTable {
     }
   }
 
+  /** From the tree's own {@code self} link, so that a fake tree says who "this process" is. */
   @Override
   public long self() {
-    return ProcessHandle.current().pid();
+    try {
+      return Long.parseLong(Files.readSymbolicLink(root.resolve("self")).toString());
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /** From /proc/self/stat: ProcessHandle's machinery would cost every hook call its start-up. */
@@ -215,11 +220,7 @@ public final class ProcfsProcessTable implements ProcessTable {
 
   /** This process's pid, from the /proc/self link; -1 if unknown. */
   public static long pidOfSelf() {
-    try {
-      return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/self")).toString());
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
+    return new ProcfsProcessTable(Path.of("/proc")).self();
   }
 
   /** The effective uid of this process, from /proc/self/status; -1 if unknown. */

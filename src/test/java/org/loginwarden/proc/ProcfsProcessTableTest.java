@@ -238,8 +238,11 @@ class ProcfsProcessTableTest {
   }
 
   @Test
-  void selfIsThisJvm() {
-    assertEquals(ProcessHandle.current().pid(), new ProcfsProcessTable(dir).self());
+  void selfIsThisJvmOnTheRealProcAndTheSelfLinkOfAFakeTree() throws Exception {
+    assertEquals(ProcessHandle.current().pid(), new ProcfsProcessTable(Path.of("/proc")).self());
+    assertEquals(-1, new ProcfsProcessTable(dir).self());
+    Files.createSymbolicLink(dir.resolve("self"), Path.of("4242"));
+    assertEquals(4242, new ProcfsProcessTable(dir).self());
   }
 
   @ParameterizedTest(name = "[{index}] comm ''{0}''")
