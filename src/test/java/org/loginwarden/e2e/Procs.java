@@ -43,6 +43,14 @@ final class Procs {
     return out;
   }
 
+  static String auditSession(long pid) {
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(pid), "sessionid")).strip();
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
   static String cmdline(long pid) {
     try {
       return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")))

@@ -109,6 +109,17 @@ abstract class SshdTestBase {
     for (Process p : clientsToEnd) {
       Exec.await(BOUND, "the client to be disconnected", () -> !p.isAlive());
     }
-    Exec.await(BOUND, "every process of " + u.name + " to end", () -> u.processes().isEmpty());
+    try {
+      Exec.await(BOUND, "every process of " + u.name + " to end",
+          () -> u.processes().isEmpty());
+    } catch (AssertionError e) {
+      // Which processes outlived the end, for whoever reads the failure.
+      StringBuilder left = new StringBuilder();
+      for (long pid : u.processes()) {
+        left.append("; ").append(pid).append(' ').append(Procs.cmdline(pid))
+            .append(" (audit session ").append(Procs.auditSession(pid)).append(')');
+      }
+      throw new AssertionError(e.getMessage() + left, e);
+    }
   }
 }
