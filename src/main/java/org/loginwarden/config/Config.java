@@ -44,6 +44,7 @@ public record Config(
     Set<String> notifyOn,
     List<String> notifyMail,
     Duration notifyTimeout,
+    Fleet fleet,
     Map<String, Overrides> userSections,
     Map<String, Overrides> groupSections) {
 

@@ -36,6 +36,8 @@ public final class ConfigParser {
       "violation_window", "lock_time", "max_session_time", "idle_timeout", "warn_before",
       "auth_failures", "auth_failure_window", "auth_lockout", "backoff_threshold",
       "backoff_factor", "console_exempt");
+  private static final java.util.regex.Pattern FLEET_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final java.util.regex.Pattern MAIL_ADDRESS = java.util.regex.Pattern.compile(
       "[A-Za-z0-9_+=.][A-Za-z0-9_+=.-]{0,63}(@[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?)?");
   /** The longest failure lockout network gear allows: 43,200 minutes (30 days). */
@@ -151,6 +153,14 @@ public final class ConfigParser {
     if (errors.isEmpty()) {
       errors.addAll(b.warningBeforeItsLimit(name, limitLines));
     }
+    if (errors.isEmpty()) {
+      try {
+        b.fleet();
+      } catch (IllegalArgumentException e) {
+        errors.add(name + ":" + limitLines.getOrDefault("/store", 0) + ": "
+            + oneLine(e.getMessage()));
+      }
+    }
     if (!errors.isEmpty()) {
       String more = errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : "";
       throw new ConfigException(errors.get(0) + more, b.onError);
@@ -228,6 +238,13 @@ public final class ConfigParser {
     Set<String> notifyOn = Set.of("kick", "lock", "unlock");
     List<String> notifyMail = List.of();
     Duration notifyTimeout = Duration.ofSeconds(10);
+    String store = "file";
+    String dbUrl = null;
+    String dbUser = null;
+    Path dbPasswordFile = null;
+    Duration dbTimeout = Duration.ofSeconds(2);
+    String hostId = null;
+    Duration hostTimeout = Duration.ofSeconds(30);
     final Map<String, Overrides> users = new LinkedHashMap<>();
     final Map<String, Overrides> groups = new LinkedHashMap<>();
 
@@ -264,6 +281,13 @@ public final class ConfigParser {
         case "notify_on" -> notifyOn = notifyEvents(value);
         case "notify_mail" -> notifyMail = mailAddresses(value);
         case "notify_timeout" -> notifyTimeout = notifyTimeout(value);
+        case "store" -> store = storeKind(value);
+        case "db_url" -> dbUrl = value.isEmpty() ? null : dbUrl(value);
+        case "db_user" -> dbUser = value.isEmpty() ? null : fleetName(value, "a database role");
+        case "db_password_file" -> dbPasswordFile = value.isEmpty() ? null : absolute(value);
+        case "db_timeout" -> dbTimeout = bounded(duration(value, true), 30);
+        case "host_id" -> hostId = value.isEmpty() ? null : fleetName(value, "a host id");
+        case "host_timeout" -> hostTimeout = hostTimeout(value);
         default -> throw new IllegalArgumentException("unknown key '" + clip(key) + "'");
       }
     }
@@ -327,6 +351,51 @@ public final class ConfigParser {
       return out;
     }
 
+    /** 5s to 1h: shorter than a few heartbeats would presume live hosts dead. */
+    private static Duration hostTimeout(String value) {
+      Duration d = duration(value, true);
+      if (d.compareTo(Duration.ofSeconds(5)) < 0 || d.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("expected 5s to 1h, got '" + clip(value) + "'");
+      }
+      return d;
+    }
+
+    private static String storeKind(String value) {
+      if (!value.equals("file") && !value.equals("postgresql")) {
+        throw new IllegalArgumentException("expected file or postgresql, got '" + clip(value)
+            + "'");
+      }
+      return value;
+    }
+
+    /**
+     * A PostgreSQL JDBC URL without credentials: the password belongs in db_password_file,
+     * which only root can read, not in a file every admin tool prints. The URL itself is
+     * never quoted back, in case it holds one anyway.
+     */
+    private static String dbUrl(String value) {
+      if (!value.startsWith("jdbc:postgresql://") || value.length() > 1000
+          || value.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+        throw new IllegalArgumentException("expected jdbc:postgresql://HOST[:PORT]/DATABASE"
+            + "[?PARAMETERS], one word");
+      }
+      String lower = value.toLowerCase(java.util.Locale.ROOT);
+      if (lower.contains("password=") || value.substring(18).split("[/?]", 2)[0].contains("@")) {
+        throw new IllegalArgumentException("db_url must not hold a password: put it in "
+            + "db_password_file");
+      }
+      return value;
+    }
+
+    /** Database roles and host ids: short, plain, safe in SQL parameters, logs and paths. */
+    private static String fleetName(String value, String what) {
+      if (!FLEET_NAME.matcher(value).matches()) {
+        throw new IllegalArgumentException("expected " + what + ": 1 to 64 of a-z A-Z 0-9 . _ "
+            + "-, got '" + clip(value) + "'");
+      }
+      return value;
+    }
+
     /** 1s to 10m: the notifier runs detached, but must not pile up. */
     private static Duration notifyTimeout(String value) {
       Duration d = duration(value, true);
@@ -388,7 +457,22 @@ public final class ConfigParser {
           killGrace, onError, dryRun, maxSessionTime, idleTimeout, warnBefore, sweepInterval,
           foregroundJobIsActivity, authFailures, authFailureWindow, authLockout,
           backoffThreshold, backoffFactor, consoleExempt, notifyCommand, notifyOn, notifyMail,
-          notifyTimeout, users, groups);
+          notifyTimeout, fleet(), users, groups);
+    }
+
+    /** The fleet settings, checked together: a URL and a user are needed, nothing else. */
+    Fleet fleet() {
+      if (!store.equals("postgresql")) {
+        if (dbUrl != null || dbUser != null || dbPasswordFile != null || hostId != null) {
+          throw new IllegalArgumentException("db_url, db_user, db_password_file and host_id "
+              + "need store = postgresql");
+        }
+        return null;
+      }
+      if (dbUrl == null || dbUser == null) {
+        throw new IllegalArgumentException("store = postgresql needs db_url and db_user");
+      }
+      return new Fleet(dbUrl, dbUser, dbPasswordFile, dbTimeout, hostId, hostTimeout);
     }
 
     private static int integer(String value, int min, int max) {

@@ -71,7 +71,20 @@ public final class ConfigReference {
       new Key("notify_mail", "", false, "mail addresses to mail each chosen event to through "
           + "/usr/sbin/sendmail -t -oi"),
       new Key("notify_timeout", "10s", false,
-          "how long the notifier and sendmail may run before they are killed (1s to 10m)"));
+          "how long the notifier and sendmail may run before they are killed (1s to 10m)"),
+      new Key("store", "file", false, "file: this host's own store; postgresql: one login per "
+          + "user across every host sharing the database (fleet mode)"),
+      new Key("db_url", "", false, "fleet mode: jdbc:postgresql://HOST:5432/DATABASE"
+          + "?sslmode=verify-full, without a password"),
+      new Key("db_user", "", false, "fleet mode: the database role"),
+      new Key("db_password_file", "", false, "fleet mode: the role's password, in a file "
+          + "owned by root and readable by no one else"),
+      new Key("db_timeout", "2s", false, "fleet mode: the longest a login waits for the "
+          + "database, connect and each statement (at most 30s)"),
+      new Key("host_id", "", false, "fleet mode: this host's name in the fleet; empty = "
+          + "/etc/machine-id"),
+      new Key("host_timeout", "30s", false, "fleet mode: a host whose watcher has not "
+          + "reported for this long is presumed dead; its sessions stop counting"));
 
   private ConfigReference() {}
 

@@ -9,7 +9,12 @@ public enum Presence {
   /** The user side has exited and sshd is cleaning up: it no longer counts. */
   CLOSING,
   /** The pid is gone, a zombie, or another process now: drop the record. */
-  GONE;
+  GONE,
+  /**
+   * Fleet mode: it runs on a host whose watcher has not reported within host_timeout. The
+   * host is presumed dead, so it does not count; the record stays for that host to clear.
+   */
+  UNREACHABLE;
 
   /** Whether a session in this state counts against {@code max_sessions}. */
   public boolean counts() {

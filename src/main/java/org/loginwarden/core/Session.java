@@ -11,6 +11,8 @@ import java.time.Instant;
  * @param auditSession {@code /proc/PID/sessionid}, or {@link #NO_AUDIT_SESSION} when audit is off
  * @param ending       when loginwarden decided to end this session; null while it may run
  * @param activity     what the last sweep saw of its use; null before the first sweep
+ * @param host         the fleet host it runs on (only that host can see its processes); null
+ *                     with the per-host file store, where every session is this host's
  */
 public record Session(
     long pid,
@@ -24,7 +26,8 @@ public record Session(
     String authKey,
     Instant opened,
     Instant ending,
-    Activity activity) {
+    Activity activity,
+    String host) {
 
   /** The kernel's "unset" value for /proc/PID/sessionid: (u32) -1. */
   public static final long NO_AUDIT_SESSION = 4294967295L;
@@ -34,11 +37,19 @@ public record Session(
       int remotePort, String tty, String authMethod, String authKey, Instant opened,
       Instant ending) {
     this(pid, startTime, auditSession, service, remoteHost, remotePort, tty, authMethod,
-        authKey, opened, ending, null);
+        authKey, opened, ending, null, null);
+  }
+
+  /** A session of this host's file store. */
+  public Session(long pid, long startTime, long auditSession, String service, String remoteHost,
+      int remotePort, String tty, String authMethod, String authKey, Instant opened,
+      Instant ending, Activity activity) {
+    this(pid, startTime, auditSession, service, remoteHost, remotePort, tty, authMethod,
+        authKey, opened, ending, activity, null);
   }
 
   public SessionKey key() {
-    return new SessionKey(pid, startTime);
+    return new SessionKey(host, pid, startTime);
   }
 
   public boolean hasAuditSession() {
@@ -49,11 +60,11 @@ public record Session(
     return ending != null
         ? this
         : new Session(pid, startTime, auditSession, service, remoteHost, remotePort, tty,
-            authMethod, authKey, opened, when, activity);
+            authMethod, authKey, opened, when, activity, host);
   }
 
   public Session withActivity(Activity seen) {
     return new Session(pid, startTime, auditSession, service, remoteHost, remotePort, tty,
-        authMethod, authKey, opened, ending, seen);
+        authMethod, authKey, opened, ending, seen, host);
   }
 }

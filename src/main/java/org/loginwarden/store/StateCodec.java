@@ -75,6 +75,9 @@ final class StateCodec {
         g.writeStringField("authKey", s.authKey());
         g.writeStringField("opened", IsoInstants.format(s.opened()));
         g.writeStringField("ending", s.ending() == null ? null : IsoInstants.format(s.ending()));
+        if (s.host() != null) {
+          g.writeStringField("host", s.host());
+        }
         Activity a = s.activity();
         if (a != null) {
           g.writeObjectFieldStart("activity");
@@ -139,7 +142,8 @@ final class StateCodec {
           number(n, "pid"), number(n, "start"), number(n, "auditSession"),
           text(n, "service", true), text(n, "rhost", false), port(n, "rport"),
           text(n, "tty", false), text(n, "authMethod", false), text(n, "authKey", false),
-          instant(n, "opened", true), instant(n, "ending", false), activity(n.get("activity"))));
+          instant(n, "opened", true), instant(n, "ending", false), activity(n.get("activity")),
+          text(n, "host", false)));
     }
     return out;
   }

@@ -1,0 +1,38 @@
+package org.loginwarden.store;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A store shared by a fleet of hosts: the user states of {@link StateStore}, serialised
+ * fleet-wide, plus what the hosts tell each other. Every session carries the id of the host
+ * it runs on; only that host can see or signal its processes, so a decision that ends a
+ * session of another host is carried out by that host, told through this store.
+ */
+public interface FleetStore extends StateStore {
+
+  /** This host's id, as its sessions carry it. */
+  String hostId();
+
+  /** Records that this host's watcher is alive, as of the database's clock. */
+  void heartbeat() throws StoreException;
+
+  /**
+   * How long ago each host last reported, by the database's clock (no skew between hosts).
+   * A host that never reported is absent.
+   */
+  Map<String, Duration> heartbeatAges() throws StoreException;
+
+  /**
+   * The users with sessions on this host that another host decided to end, removed from the
+   * store as they are handed out: the caller ends what it finds of them locally.
+   */
+  List<String> takeKicks() throws StoreException;
+
+  /**
+   * Waits at most {@code limit} for news for this host (a kick for it, or a lock or unlock
+   * anywhere); true when some came. Needs a connection of its own, kept between calls.
+   */
+  boolean awaitNews(Duration limit) throws StoreException;
+}
