@@ -32,6 +32,7 @@ import org.loginwarden.proc.ActivityProbe;
 import org.loginwarden.proc.ProcessInfo;
 import org.loginwarden.proc.SessionTerminator;
 import org.loginwarden.proc.Terminals;
+import org.loginwarden.store.FleetStore;
 import org.loginwarden.store.StateStore;
 import org.loginwarden.store.StoreException;
 import org.slf4j.Logger;
@@ -86,6 +87,13 @@ public final class Warden {
   private final Decider decider = new Decider();
   /** When this process's previous sweep started; null before the first. */
   private Instant previousPass;
+  /** Fleet mode: the shared store (null with the file store), and this host's part. */
+  private final FleetStore fleet;
+  private final String localHost;
+  private final ShadowMirror mirror;
+  private final StateStore hostStore;
+  /** Fleet mode: the hosts' heartbeat ages, read once per use case when needed. */
+  private Map<String, Duration> hostAges;
 
   public Warden(Config config, StateStore store, SessionTerminator terminator,
       AccountLocker locker, AuditLog audit, GroupResolver groups, SessionEnding ending,
@@ -106,6 +114,24 @@ public final class Warden {
       AccountLocker locker, AuditLog audit, GroupResolver groups, SessionEnding ending,
       ActivityProbe probe, Terminals terminals, Clock clock, Notifier notifier,
       DecisionLog decisions) {
+    this(config, store, terminator, locker, audit, groups, ending, probe, terminals, clock,
+        notifier, decisions, null);
+  }
+
+  /**
+   * Likewise, for fleet mode when {@code store} is a {@link FleetStore}: {@code hostStore} is
+   * this host's own file store, which holds what this host alone knows: the /etc/shadow values
+   * a mirrored fleet lock replaced ({@link ShadowMirror}), and the sessions let in while the
+   * database could not be reached, until they are reconciled into it.
+   */
+  public Warden(Config config, StateStore store, SessionTerminator terminator,
+      AccountLocker locker, AuditLog audit, GroupResolver groups, SessionEnding ending,
+      ActivityProbe probe, Terminals terminals, Clock clock, Notifier notifier,
+      DecisionLog decisions, StateStore hostStore) {
+    this.fleet = store instanceof FleetStore f ? f : null;
+    this.localHost = fleet == null ? null : fleet.hostId();
+    this.hostStore = fleet == null ? null : hostStore;
+    this.mirror = fleet == null ? null : new ShadowMirror(hostStore, locker);
     this.decisions = decisions;
     this.notifier = notifier;
     this.config = config;
@@ -132,19 +158,49 @@ public final class Warden {
     }
     Policy policy = config.policyFor(user, userGroups);
     awaitSettled(user);
-    Decision d = transact(user,
-        state -> decider.open(state, incoming, presenceOf(state), policy, clock.instant()));
+    Decision d;
+    try {
+      d = transact(user,
+          state -> decider.open(state, incoming, presenceOf(state), policy, clock.instant()));
+    } catch (StoreException e) {
+      if (fleet == null || config.onError() != org.loginwarden.config.OnError.OPEN) {
+        throw e;
+      }
+      return openDuringOutage(user, incoming, e);
+    }
     return new Verdict(d.allow(), d.message());
+  }
+
+  /**
+   * Fleet mode with {@code on_error = open}, the database out of reach: the login goes on, and
+   * this host records it, so that once the database is back {@link #reconcileOutage} counts it
+   * as if it had just arrived, and a second login made during the outage is a violation then.
+   */
+  private Verdict openDuringOutage(String user, Session incoming, StoreException cause)
+      throws StoreException {
+    try (StateStore.Transaction tx = hostStore.begin(user)) {
+      List<Session> kept = new ArrayList<>(tx.state().sessions());
+      kept.add(incoming);
+      tx.write(tx.state().withSessions(kept));
+    }
+    record(List.of(new AuditRecord("error", user, incoming,
+        "cannot reach the fleet database: " + cause.getMessage() + "; login let in "
+            + "(on_error = open), recorded on this host until the database is back",
+        AuditRecord.BY_LOGINWARDEN, false)));
+    return Verdict.ALLOW;
   }
 
   /** close_session: forget the session. */
   public Verdict close(PamEnvironment env, ProcessInfo priv) throws StoreException {
     String user = env.user();
-    SessionKey key = new SessionKey(priv.pid(), priv.startTime());
+    SessionKey key = new SessionKey(localHost, priv.pid(), priv.startTime());
     if (config.isExempt(user, groupsOf(user))) {
       record(List.of(new AuditRecord("close", user, sessionOf(env, priv), "exempt",
           AuditRecord.BY_LOGINWARDEN, false)));
       return Verdict.ALLOW;
+    }
+    if (hostStore != null) {
+      forgetLetInDuringOutage(user, key);
     }
     // Sessions never recorded (exempt, refused, other services) need no lock at all.
     UserState seen = peekForFastPath(user);
@@ -204,7 +260,7 @@ public final class Warden {
     SessionLimits limits = config.limitsFor(user, userGroups);
     AuthPolicy authPolicy = config.authPolicyFor(user, userGroups);
     // Use as of now, as the next sweep will see it; nothing is written.
-    Map<SessionKey, Observation> seen = probe.observe(state.sessions());
+    Map<SessionKey, Observation> seen = probe.observe(local(state.sessions()));
     state = state.withSessions(state.sessions().stream()
         .map(s -> seen.containsKey(s.key())
             ? s.withActivity(Decider.activity(s, seen.get(s.key()), limits, now)) : s)
@@ -226,7 +282,7 @@ public final class Warden {
    */
   public SweepResult sweep() throws StoreException {
     Instant started = clock.instant();
-    List<String> users = store.users();
+    List<String> users = fleet == null ? store.users() : fleet.sweepable();
     List<String> toSweep = new ArrayList<>();
     List<Session> all = new ArrayList<>();
     for (String user : users) {
@@ -234,7 +290,15 @@ public final class Warden {
       // Unreadable (null): sweep it anyway, so that the locked read reports and moves it aside.
       if (s == null || !s.sessions().isEmpty() || s.lock() != null) {
         toSweep.add(user);
-        all.addAll(s == null ? List.of() : s.sessions());
+        all.addAll(s == null ? List.of() : local(s.sessions()));
+      }
+    }
+    if (mirror != null) {
+      // A lock lifted while this host's watcher was away left this host's mirror behind.
+      for (String user : mirror.mirrored()) {
+        if (!toSweep.contains(user)) {
+          reconcileMirror(user, peekForFastPath(user));
+        }
       }
     }
     Map<SessionKey, Observation> seen = probe.observe(all);
@@ -255,6 +319,109 @@ public final class Warden {
     ending.end(toEnd.sessions, null);
     previousPass = started;
     return new SweepResult(toSweep.size(), all.size(), toEnd.sessions.size(), failed);
+  }
+
+  /** Fleet mode: a session let in during an outage ended before it was reconciled. */
+  private void forgetLetInDuringOutage(String user, SessionKey key) throws StoreException {
+    UserState local = hostStore.peek(user);
+    if (local.sessions().stream().anyMatch(s -> s.key().equals(key))) {
+      try (StateStore.Transaction tx = hostStore.begin(user)) {
+        tx.write(tx.state().withSessions(tx.state().sessions().stream()
+            .filter(s -> !s.key().equals(key)).toList()));
+      }
+    }
+  }
+
+  /**
+   * Fleet mode, once the database answers again: each session this host let in during the
+   * outage is counted as if it arrived now. A user who logged in twice meanwhile, here and
+   * elsewhere, is a violation now, with every session of it ended per on_violation. Returns
+   * how many sessions were reconciled.
+   */
+  public int reconcileOutage() throws StoreException {
+    if (hostStore == null) {
+      return 0;
+    }
+    int done = 0;
+    for (String user : hostStore.users()) {
+      UserState local = hostStore.peek(user);
+      for (Session s : local.sessions()) {
+        if (terminator.presence(s) != Presence.GONE) {
+          List<String> userGroups = groupsOf(user);
+          Policy policy = config.policyFor(user, userGroups);
+          Decision d = transact(user, state -> decider.open(state, s, presenceOf(state), policy,
+              clock.instant()));
+          if (!d.allow()) {
+            record(List.of(new AuditRecord("reconcile", user, s, "let in during the database "
+                + "outage; over the limit now that it is counted", AuditRecord.BY_LOGINWARDEN,
+                false)));
+          }
+        }
+        forgetLetInDuringOutage(user, s.key());
+        done++;
+      }
+    }
+    return done;
+  }
+
+  /**
+   * Fleet mode: ends this host's sessions that another host decided to end. The watcher runs
+   * it when told, and every hook when it starts, so a kick reaches a host whose watcher is
+   * down with its next login. Returns how many sessions it began to end.
+   */
+  public int carryOutKicks() throws StoreException {
+    if (fleet == null) {
+      return 0;
+    }
+    List<Session> toEnd = new ArrayList<>();
+    for (String user : fleet.takeKicks()) {
+      UserState s = peekForFastPath(user);
+      if (s != null) {
+        toEnd.addAll(local(s.sessions()).stream().filter(x -> x.ending() != null).toList());
+      }
+    }
+    if (!toEnd.isEmpty()) {
+      ending.end(toEnd, null);
+    }
+    return toEnd.size();
+  }
+
+  /** Fleet mode: tells the fleet this host's watcher is alive. */
+  public void heartbeat() throws StoreException {
+    if (fleet != null) {
+      fleet.heartbeat();
+    }
+  }
+
+  /** Fleet mode: waits at most {@code limit} for news for this host; false at once otherwise. */
+  public boolean awaitNews(Duration limit) throws StoreException {
+    return fleet != null && fleet.awaitNews(limit);
+  }
+
+  /**
+   * Fleet mode: brings this host's /etc/shadow in line with every fleet lock now, after news
+   * of a lock or unlock elsewhere.
+   */
+  public void mirrorLocks() throws StoreException {
+    if (mirror == null) {
+      return;
+    }
+    java.util.Set<String> users = new java.util.TreeSet<>(mirror.mirrored());
+    users.addAll(fleet.sweepable());
+    for (String user : users) {
+      reconcileMirror(user, peekForFastPath(user));
+    }
+  }
+
+  private void reconcileMirror(String user, UserState fleetState) {
+    if (fleetState == null) {
+      return; // unreadable: the sweep reports it
+    }
+    try {
+      record(mirror.reconcile(user, fleetState.lock(), clock.instant()));
+    } catch (StoreException e) {
+      reportError(user, null, "cannot mirror the lock into this host: " + e.getMessage());
+    }
   }
 
   /** Gathers the sessions a pass decides to end, to end them all at once afterwards. */
@@ -287,10 +454,14 @@ public final class Warden {
       SessionEnding endWith) throws StoreException {
     Decision d;
     List<AuditRecord> problems = new ArrayList<>();
+    hostAges = null;
     try (StateStore.Transaction tx = store.begin(user)) {
       d = decide.apply(tx.state());
       UserState next = d.next();
-      if (d.has(Action.LockAccount.class)) {
+      if (fleet != null) {
+        // The shared record holds no host's /etc/shadow values: each host mirrors for itself.
+        tx.write(next);
+      } else if (d.has(Action.LockAccount.class)) {
         // Save what the account database holds before changing it: a crash in between
         // then leaves a record from which unlock restores the same values.
         SavedAccount saved = null;
@@ -313,7 +484,7 @@ public final class Warden {
       } else {
         tx.write(next);
       }
-      for (Action a : d.actions()) {
+      for (Action a : fleet != null ? List.<Action>of() : d.actions()) {
         if (a instanceof Action.RestoreAccount r) {
           try {
             locker.restore(user, r.saved());
@@ -321,6 +492,13 @@ public final class Warden {
             problems.add(problem(user, e.getMessage()));
           }
         }
+      }
+    }
+    if (mirror != null) {
+      try {
+        problems.addAll(mirror.reconcile(user, d.next().lock(), clock.instant()));
+      } catch (StoreException e) {
+        problems.add(problem(user, "cannot mirror the lock into this host: " + e.getMessage()));
       }
     }
     List<AuditRecord> all = new ArrayList<>(d.audit());
@@ -336,6 +514,7 @@ public final class Warden {
         refused = c.refused();
       }
     }
+    toEnd = local(toEnd);
     if (!toEnd.isEmpty() || refused != null) {
       endWith.end(toEnd, refused);
     }
@@ -362,7 +541,7 @@ public final class Warden {
   Session sessionOf(PamEnvironment env, ProcessInfo priv) {
     return new Session(priv.pid(), priv.startTime(), priv.auditSession(), env.service(),
         env.remoteHost(), env.remotePort(), env.tty(), env.authMethod(), env.authKey(),
-        clock.instant(), null);
+        clock.instant(), null, null, localHost);
   }
 
   private static AuditRecord problem(String user, String reason) {
@@ -387,6 +566,10 @@ public final class Warden {
   private Map<SessionKey, Presence> presenceOf(UserState state) {
     Map<SessionKey, Presence> out = new HashMap<>();
     for (Session s : state.sessions()) {
+      if (!isLocal(s)) {
+        out.put(s.key(), remotePresence(s));
+        continue;
+      }
       Presence p = terminator.presence(s);
       // A session being ended is kept, not counting, while any of its processes is left:
       // its [priv] sshd goes first on SIGTERM, and what ignores SIGTERM must still be killed,
@@ -397,6 +580,36 @@ public final class Warden {
       out.put(s.key(), p);
     }
     return out;
+  }
+
+  /** Whether this host can see the session's processes: always, with the file store. */
+  private boolean isLocal(Session s) {
+    return java.util.Objects.equals(s.host(), localHost);
+  }
+
+  /**
+   * Another host's session counts while that host's watcher reports; its processes are that
+   * host's to judge. A host silent past host_timeout is presumed dead and its sessions, kept
+   * for it to clear when it returns, do not count: no dead host blocks anyone's login.
+   */
+  private Presence remotePresence(Session s) {
+    if (hostAges == null) {
+      try {
+        hostAges = fleet.heartbeatAges();
+      } catch (StoreException e) {
+        // Read moments ago under the same connection; if that fails now, count the session:
+        // over-counting refuses one login, under-counting lets a second one in.
+        return Presence.LIVE;
+      }
+    }
+    Duration age = hostAges.get(s.host());
+    return age != null && age.compareTo(config.fleet().hostTimeout()) < 0
+        ? Presence.LIVE : Presence.UNREACHABLE;
+  }
+
+  /** Only sessions of this host can be ended here; the store tells the others' hosts. */
+  private List<Session> local(List<Session> sessions) {
+    return fleet == null ? sessions : sessions.stream().filter(this::isLocal).toList();
   }
 
   List<String> groupsOf(String user) {

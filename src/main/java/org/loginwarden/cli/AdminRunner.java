@@ -88,6 +88,15 @@ final class AdminRunner {
       do {
         long started = System.nanoTime();
         try {
+          if (forever) {
+            w.heartbeat();
+            w.carryOutKicks();
+            int reconciled = w.reconcileOutage();
+            if (reconciled > 0) {
+              log.info("reconciled {} session(s) let in while the fleet database was away",
+                  reconciled);
+            }
+          }
           Warden.SweepResult r = w.sweep();
           if (!forever || r.ended() > 0 || r.failed() > 0) {
             log.info("sweep: {} user(s), {} session(s), {} ended, {} failed", r.users(),
@@ -103,8 +112,7 @@ final class AdminRunner {
           log.error("sweep failed: {}", e.getMessage());
         }
         if (forever) {
-          long left = interval.toNanos() - (System.nanoTime() - started);
-          Thread.sleep(Math.max(0, left / 1_000_000));
+          awaitNextPass(w, started + interval.toNanos(), log);
         }
       } while (forever);
       return ExitCode.OK;
@@ -115,6 +123,31 @@ final class AdminRunner {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return ExitCode.OK;
+    }
+  }
+
+  /**
+   * Sleeps until the next pass is due. In fleet mode it listens meanwhile: a kick from another
+   * host is carried out, and a lock or unlock mirrored, as soon as it is told, not a pass later.
+   */
+  private static void awaitNextPass(Warden w, long dueNanos, org.slf4j.Logger log)
+      throws InterruptedException {
+    long left;
+    while ((left = dueNanos - System.nanoTime()) > 0) {
+      try {
+        if (!w.awaitNews(java.time.Duration.ofNanos(left))) {
+          break;
+        }
+        w.carryOutKicks();
+        w.mirrorLocks();
+      } catch (StoreException e) {
+        log.error("cannot hear from the fleet: {}", e.getMessage());
+        break;
+      }
+    }
+    left = dueNanos - System.nanoTime();
+    if (left > 0) {
+      Thread.sleep(left / 1_000_000);
     }
   }
 

@@ -19,6 +19,9 @@ import org.slf4j.LoggerFactory;
  */
 final class PamRunner {
 
+  private static final java.util.Set<String> HOOK_TYPES =
+      java.util.Set.of("open_session", "close_session", "account", "auth");
+
   private final Wiring wiring;
   private final PrintWriter out;
   private final PrintWriter err;
@@ -46,21 +49,17 @@ final class PamRunner {
         return ExitCode.OK;
       }
       Warden.Verdict verdict;
+      if (!HOOK_TYPES.contains(env.type())) {
+        return ExitCode.OK;
+      }
+      warden = wiring.hookWarden();
+      // Fleet mode: what other hosts decided to end here is ended by whoever runs here first.
+      warden.carryOutKicks();
       switch (env.type()) {
-        case "open_session" -> {
-          warden = wiring.hookWarden();
-          verdict = warden.open(env, parentSshd());
-        }
-        case "close_session" -> {
-          warden = wiring.hookWarden();
-          verdict = warden.close(env, parentSshd());
-        }
-        case "account" -> {
-          warden = wiring.hookWarden();
-          verdict = warden.account(env);
-        }
+        case "open_session" -> verdict = warden.open(env, parentSshd());
+        case "close_session" -> verdict = warden.close(env, parentSshd());
+        case "account" -> verdict = warden.account(env);
         case "auth" -> {
-          warden = wiring.hookWarden();
           AuthGuard guard = wiring.authGuard(warden);
           verdict = authSucceeded ? guard.succeeded(env, parentSshd())
               : guard.check(env, parentSshd());

@@ -47,7 +47,8 @@ final class StatusView {
         Deadline end = deadline(u, s);
         sessionRows.add(new String[] {u.state().user(),
             s.hasAuditSession() ? Long.toString(s.auditSession()) : null,
-            Long.toString(s.pid()),
+            // In a fleet, a pid means something only on its host.
+            s.host() == null ? Long.toString(s.pid()) : s.host() + ":" + s.pid(),
             s.remoteHost() == null ? null
                 : s.remoteHost() + (s.remotePort() > 0 ? " port " + s.remotePort() : ""),
             s.activity() != null && s.activity().pty() != null
@@ -104,6 +105,9 @@ final class StatusView {
           g.writeNumberField("startTime", s.startTime());
           if (s.hasAuditSession()) {
             g.writeNumberField("auditSession", s.auditSession());
+          }
+          if (s.host() != null) {
+            g.writeStringField("host", s.host());
           }
           g.writeStringField("service", s.service());
           g.writeStringField("remoteHost", s.remoteHost());

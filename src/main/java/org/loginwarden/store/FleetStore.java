@@ -12,6 +12,14 @@ import java.util.Map;
  */
 public interface FleetStore extends StateStore {
 
+  /**
+   * The users a host's sweep must look at: those with a session on this host, or a lock.
+   * Everyone else's state changes only when they log in.
+   */
+  default List<String> sweepable() throws StoreException {
+    return users();
+  }
+
   /** This host's id, as its sessions carry it. */
   String hostId();
 
