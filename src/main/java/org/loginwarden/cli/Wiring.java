@@ -124,6 +124,28 @@ final class Wiring {
     org.slf4j.LoggerFactory.getLogger(Wiring.class).error("{}", line);
   }
 
+  /**
+   * Fleet mode: this host's id, from {@code host_id} or else /etc/machine-id (systemd's
+   * stable per-install id: host names are reused and renamed, machine ids are not).
+   */
+  static String fleetHostId(Config c, Path machineIdFile) throws ConfigException {
+    org.loginwarden.config.Fleet fleet = c.fleet();
+    if (fleet.hostId() != null) {
+      return fleet.hostId();
+    }
+    try {
+      String id = Files.readString(machineIdFile, StandardCharsets.US_ASCII).strip();
+      if (id.matches("[0-9a-f]{32}")) {
+        return id;
+      }
+      throw new ConfigException("host_id is not set and " + machineIdFile
+          + " holds no machine id", c.onError());
+    } catch (IOException e) {
+      throw new ConfigException("host_id is not set and " + machineIdFile + " cannot be read: "
+          + e.getMessage(), c.onError());
+    }
+  }
+
   /** The host name every log and audit line carries, read once per run. */
   private String host() {
     if (host == null) {
