@@ -183,6 +183,24 @@ public final class PostgresServer {
     return f;
   }
 
+  /**
+   * A new login role with a random password, and a root-only password file for it.
+   *
+   * @param name lower-case letters and underscores only
+   */
+  public Path createRole(String name) throws SQLException, IOException {
+    if (!name.matches("[a-z_]+")) {
+      throw new IllegalArgumentException(name);
+    }
+    String secret = randomPassword();
+    admin("CREATE ROLE " + name + " LOGIN PASSWORD '" + secret + "'");
+    Path f = dir.resolve(name + ".dbpass");
+    Files.createFile(f, PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(f, secret + "\n");
+    return f;
+  }
+
   /** The fleet settings of a host that uses {@code database}. */
   public Fleet fleet(String database, Duration dbTimeout, String hostId) throws IOException {
     return new Fleet(url(database), ROLE, passwordFile(), dbTimeout, hostId,

@@ -378,6 +378,84 @@ class PostgresStateStoreIT {
     }
   }
 
+  /**
+   * A backend that stops answering mid-session (SIGSTOP: a hung server, a dead network path)
+   * costs one db_timeout, then the store connects afresh.
+   */
+  @Test
+  void aServerThatStopsAnsweringCostsOneDbTimeout() throws Exception {
+    PostgresStateStore a = store("host-stalled");
+    a.heartbeat();
+    long backend;
+    try (Connection c = pg.connect(database); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE application_name"
+            + " = 'loginwarden' AND datname = current_database()")) {
+      assertTrue(r.next(), "the store's backend");
+      backend = r.getLong(1);
+      assertFalse(r.next(), "one backend only");
+    }
+    signal("STOP", backend);
+    long ms;
+    StoreException e;
+    try {
+      long start = System.nanoTime();
+      e = assertThrows(StoreException.class, () -> a.begin("alice"));
+      ms = (System.nanoTime() - start) / 1_000_000;
+    } finally {
+      signal("CONT", backend);
+    }
+    System.out.println("PostgresStateStoreIT: a backend that stopped answering: begin failed "
+        + "after " + ms + " ms with db_timeout 2 s (" + e.getMessage() + ")");
+    assertTrue(ms >= 1900 && ms < 3500, "waited " + ms + " ms");
+    try (StateStore.Transaction tx = a.begin("alice")) {
+      assertTrue(tx.state().isEmpty(), "connected again");
+    }
+  }
+
+  private static void signal(String sig, long pid) throws Exception {
+    Process p = new ProcessBuilder("/bin/kill", "-" + sig, Long.toString(pid)).start();
+    assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue());
+  }
+
+  /** The README's grants, and nothing more, are enough for everything a host does. */
+  @Test
+  void aRoleWithTheDocumentedGrantsOnlyCanDoEverything() throws Exception {
+    Path password = pg.createRole("lw_least");
+    pg.admin(database, "GRANT SELECT ON lw_schema TO lw_least");
+    pg.admin(database, "GRANT SELECT, INSERT, UPDATE, DELETE ON lw_users, lw_hosts, lw_kicks"
+        + " TO lw_least");
+    java.util.function.Function<String, PostgresStateStore> host = id -> {
+      PostgresStateStore s = PostgresStateStore.open(new org.loginwarden.config.Fleet(
+          pg.url(database), "lw_least", password, DB_TIMEOUT, id, DB_TIMEOUT),
+          Duration.ofSeconds(5), id);
+      stores.add(s);
+      return s;
+    };
+    PostgresStateStore a = host.apply("host-a");
+    PostgresStateStore b = host.apply("host-b");
+    assertFalse(b.awaitNews(Duration.ofMillis(1)));
+    write(a, new UserState("alice", List.of(session(1, "host-b", null)), List.of(), null));
+    try (StateStore.Transaction tx = a.begin("alice")) {
+      tx.write(tx.state().withSessions(List.of(session(1, "host-b", T)))
+          .withLock(new Lock(T, null, "violations", "loginwarden", null)));
+    }
+    assertTrue(b.awaitNews(Duration.ofSeconds(5)));
+    assertEquals(List.of("alice"), b.takeKicks());
+    a.heartbeat();
+    assertEquals(Set.of("host-a"), b.heartbeatAges().keySet());
+    assertEquals(List.of("alice"), b.users());
+    write(b, UserState.empty("alice"));
+    assertTrue(a.peek("alice").isEmpty());
+    try (Connection c = pg.connect(database); Statement s = c.createStatement()) {
+      s.execute("REVOKE ALL ON lw_users, lw_hosts, lw_kicks, lw_schema FROM lw_least");
+    }
+    StoreException e = assertThrows(StoreException.class,
+        () -> host.apply("host-c").users());
+    assertEquals("cannot read the schema version of postgresql://127.0.0.1:" + pg.port() + "/"
+        + database + ": 42501 permission denied for table lw_schema", e.getMessage());
+  }
+
   @Test
   void hostsToKickAreOtherHostsWhoseSessionsThisWriteEnds() {
     UserState before = new UserState("u", List.of(session(1, "a", null), session(2, "b", null),
