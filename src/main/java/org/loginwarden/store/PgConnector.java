@@ -129,6 +129,14 @@ final class PgConnector {
     int query = url.indexOf('?');
     if (query >= 0) {
       line = line.replace(url.substring(query + 1), "(parameters)");
+      // The driver quotes a parameter's value it refuses ("Invalid sslmode value: ...").
+      for (String param : url.substring(query + 1).split("&")) {
+        String value = param.substring(param.indexOf('=') + 1);
+        if (value.length() >= 3) {
+          line = line.replaceAll("(?<![\\w-])" + java.util.regex.Pattern.quote(value)
+              + "(?![\\w-])", "(parameter)");
+        }
+      }
     }
     if (password != null && !password.isEmpty()) {
       line = line.replace(password, "(password)");

@@ -31,7 +31,8 @@ import org.postgresql.PGNotification;
  *
  * <p>One connection per store object, opened on first use; {@link #awaitNews} keeps a second.
  * Every wait is bounded: connect and statements by {@code db_timeout}, the user's lock by
- * {@code lock_timeout}. Not for use by several threads at once.
+ * {@code lock_timeout}. One thread at a time, except that {@link #awaitNews}, which has its own
+ * connection, may wait in a thread of its own meanwhile.
  */
 public final class PostgresStateStore implements FleetStore, AutoCloseable {
 

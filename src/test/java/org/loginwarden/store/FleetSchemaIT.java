@@ -131,7 +131,7 @@ class FleetSchemaIT {
       closedPort = s.getLocalPort();
     }
     List<String> secrets = List.of("querysecret42", "lwmarker", "wrongpassword-secret-77",
-        pg.password(), "jdbc:", "sslmode");
+        pg.password(), "jdbc:");
 
     assertSafe(secrets, "cannot connect to postgresql://127.0.0.1:" + pg.port() + "/" + db
         + ": 28P01 password authentication failed for user \"loginwarden\"",
@@ -147,6 +147,10 @@ class FleetSchemaIT {
         + ": 08004 The server does not support SSL.",
         () -> open(url.replace("sslmode=disable", "sslmode=require"), pg.passwordFile())
             .heartbeat());
+    assertSafe(secrets, "cannot connect to postgresql://127.0.0.1:" + pg.port() + "/" + db
+        + ": 08001 Invalid sslmode value: (parameter)",
+        () -> open(url.replace("sslmode=disable", "sslmode=querysecret42x"), pg.passwordFile())
+            .peek("alice"));
     Path loose = rootOnly("loose.pass", pg.password() + "\n");
     Files.setPosixFilePermissions(loose, PosixFilePermissions.fromString("rw-r-----"));
     assertSafe(secrets, "refusing db_password_file " + loose

@@ -456,17 +456,6 @@ class PostgresStateStoreIT {
         + database + ": 42501 permission denied for table lw_schema", e.getMessage());
   }
 
-  @Test
-  void hostsToKickAreOtherHostsWhoseSessionsThisWriteEnds() {
-    UserState before = new UserState("u", List.of(session(1, "a", null), session(2, "b", null),
-        session(3, "c", T), session(4, null, null)), List.of(), null);
-    UserState after = new UserState("u", List.of(session(1, "a", T), session(2, "b", T),
-        session(3, "c", T), session(4, null, T), session(5, "d", T), session(6, "e", null)),
-        List.of(), null);
-    assertEquals(Set.of("b", "d"), PostgresStateStore.hostsToKick(before, after, "a"));
-    assertEquals(Set.of(), PostgresStateStore.hostsToKick(after, after, "a"));
-  }
-
   private long rows(String table) throws Exception {
     try (Connection c = pg.connect(database); Statement s = c.createStatement();
         ResultSet r = s.executeQuery("SELECT count(*) FROM " + table)) {
