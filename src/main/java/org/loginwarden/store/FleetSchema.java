@@ -23,9 +23,13 @@ public final class FleetSchema {
       List.of(
           "CREATE TABLE lw_schema (version int NOT NULL)",
           "INSERT INTO lw_schema (version) VALUES (0)",
-          // The two JSON documents of the file store, byte for byte (StateCodec).
+          // The two JSON documents of the file store, byte for byte (StateCodec), and what
+          // every host's sweep selects by, kept beside them so that it is indexed, not parsed.
           "CREATE TABLE lw_users (name text PRIMARY KEY, sessions text NOT NULL,"
-              + " persistent text NOT NULL, updated timestamptz NOT NULL DEFAULT now())",
+              + " persistent text NOT NULL, updated timestamptz NOT NULL DEFAULT now(),"
+              + " hosts text[] NOT NULL DEFAULT '{}', locked boolean NOT NULL DEFAULT false)",
+          "CREATE INDEX lw_users_hosts ON lw_users USING gin (hosts)",
+          "CREATE INDEX lw_users_locked ON lw_users (name) WHERE locked",
           "CREATE TABLE lw_hosts (host_id text PRIMARY KEY, heartbeat timestamptz NOT NULL)",
           "CREATE TABLE lw_kicks (host_id text NOT NULL, name text NOT NULL,"
               + " PRIMARY KEY (host_id, name))"));

@@ -136,6 +136,24 @@ class PostgresStateStoreIT {
   }
 
   @Test
+  void aSweepSelectsTheUsersWithSessionsHereOrALock() throws Exception {
+    PostgresStateStore a = store("host-a");
+    PostgresStateStore b = store("host-b");
+    write(a, new UserState("here", List.of(session(1, "host-a", null)), List.of(), null));
+    write(a, new UserState("both", List.of(session(2, "host-b", null),
+        session(3, "host-a", null)), List.of(), null));
+    write(a, new UserState("there", List.of(session(4, "host-b", null)), List.of(T), null));
+    write(a, UserState.empty("locked").withLock(new Lock(T, null, "admin", "root", null)));
+    write(a, UserState.empty("counted").withViolations(List.of(T)));
+    write(b, new UserState("unhosted", List.of(session(5, null, null)), List.of(), null));
+    assertEquals(List.of("both", "here", "locked"), a.sweepable());
+    assertEquals(List.of("both", "locked", "there", "unhosted"), b.sweepable());
+    write(a, new UserState("here", List.of(), List.of(T), null));
+    write(a, UserState.empty("locked"));
+    assertEquals(List.of("both"), a.sweepable());
+  }
+
+  @Test
   void aSecondWriteInOneTransactionIsRefused() throws Exception {
     PostgresStateStore a = store("host-a");
     try (StateStore.Transaction tx = a.begin("alice")) {
@@ -266,7 +284,8 @@ class PostgresStateStoreIT {
         other.write(other.state().withViolations(List.of(T)));
       }
       long bob = (System.nanoTime() - start) / 1_000_000;
-      assertTrue(bob < 500, "bob waited " + bob + " ms");
+      // Had bob waited on alice's lock, begin would have thrown after lock_timeout.
+      assertTrue(bob < 1000, "bob waited " + bob + " ms");
       held.write(held.state().withViolations(List.of(T)));
     }
     try (StateStore.Transaction tx = waiter.begin("alice")) {
