@@ -29,7 +29,7 @@ final class LoginwardenCommand {
    */
   static final List<Class<?>> SUBCOMMANDS = List.of(Pam.class, Status.class, Lock.class,
       Unlock.class, Kick.class, Sweep.class, Watch.class, Install.class, Uninstall.class,
-      Doctor.class, Audit.class, Demo.class, EndSessions.class, Notify.class);
+      Doctor.class, Audit.class, Db.class, Demo.class, EndSessions.class, Notify.class);
 
   static final String CONFIG = "--config";
 
@@ -249,6 +249,26 @@ final class LoginwardenCommand {
     public Integer call() {
       Main.requireRoot("run doctor");
       return new DoctorRunner(top.config, top.io).run(root, json).code;
+    }
+  }
+
+  @Command(name = "db", mixinStandardHelpOptions = true,
+      description = "The fleet database (store = postgresql): init creates or upgrades its "
+          + "schema (idempotent, safe from several hosts at once); status shows the schema "
+          + "version, the hosts' last heartbeats and row counts.")
+  static final class Db implements Callable<Integer> {
+    enum Action { init, status }
+
+    @ParentCommand LoginwardenCommand top;
+
+    @Parameters(paramLabel = "ACTION", description = "init or status.")
+    Action action;
+
+    @Override
+    public Integer call() {
+      Main.requireRoot("run db " + action);
+      DbRunner runner = new DbRunner(top.wiring(), top.io);
+      return (action == Action.init ? runner.init() : runner.status()).code;
     }
   }
 
