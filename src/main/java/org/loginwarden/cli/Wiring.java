@@ -105,12 +105,15 @@ final class Wiring {
           }
         });
     Terminals terminals = new Terminals();
-    return new Warden(c, store, terminator(), UsermodAccountLocker.system(), audit,
+    // Fleet mode: the shared store decides; this host's file store keeps what only it knows.
+    org.loginwarden.store.StateStore decidingStore = c.fleet() == null ? store
+        : FleetWiring.store(c, fleetHostId(c, org.loginwarden.config.Fleet.MACHINE_ID));
+    return new Warden(c, decidingStore, terminator(), UsermodAccountLocker.system(), audit,
         GroupResolver.idCommand(), ending, new ActivityProbe(processes, terminals), terminals,
         clock, c.notifies() ? notifier(c, hook) : null, hook
             ? new LogFileLines(c.logFile(), new SyslogLineLayout(host(),
                 ProcfsProcessTable.pidOfSelf()), clock)
-            : DecisionLog.SLF4J);
+            : DecisionLog.SLF4J, c.fleet() == null ? null : store);
   }
 
   /** Only built when notifications are configured: the hook loads none of it otherwise. */

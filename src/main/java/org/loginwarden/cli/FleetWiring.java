@@ -1,0 +1,18 @@
+package org.loginwarden.cli;
+
+import org.loginwarden.config.Config;
+import org.loginwarden.store.FleetStore;
+import org.loginwarden.store.PostgresStateStore;
+
+/**
+ * The fleet store's construction, apart from {@link Wiring} so that verifying Wiring never
+ * loads a JDBC class: with {@code store = file} the hook loads nothing of PostgreSQL.
+ */
+final class FleetWiring {
+
+  private FleetWiring() {}
+
+  static FleetStore store(Config c, String hostId) {
+    return PostgresStateStore.open(c.fleet(), c.lockTimeout(), hostId);
+  }
+}
