@@ -36,6 +36,8 @@ class FleetHostIT {
 
   Path work;
   TestUser user;
+  /** A user with a time limit on A only, for A's watcher to enforce. */
+  TestUser timed;
   FleetHost a;
   FleetHost b;
   Clients onA;
@@ -47,8 +49,11 @@ class FleetHostIT {
     PrivateSshd.assumeAvailable();
     work = Files.createTempDirectory("lw-fleethost-");
     user = TestUser.create(work);
+    timed = TestUser.create(work);
     long t0 = System.nanoTime();
-    a = FleetHost.start("a", "kill_grace = 2s\nviolations = 1");
+    a = FleetHost.start("a", String.join("\n", "kill_grace = 2s", "violations = 1",
+        "sweep_interval = 1s", "warn_before = 1s", "[user " + timed.name + "]",
+        "max_session_time = 3s"));
     System.out.println("fleet host started in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     b = FleetHost.start("b", "kill_grace = 2s");
     onA = new Clients(a.sshd);
@@ -65,8 +70,10 @@ class FleetHostIT {
         }
       }
     } finally {
-      if (user != null) {
-        user.close();
+      for (TestUser u : new TestUser[] {user, timed}) {
+        if (u != null) {
+          u.close();
+        }
       }
       Exec.run("/bin/rm", "-rf", work.toString());
     }
@@ -166,6 +173,13 @@ class FleetHostIT {
     assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
     a.startWatcher();
     assertNotEquals(pid, a.watcherPid());
+
+    // The restarted watcher acts inside A: it ends a session past its time limit there.
+    Process overTime = onA.start(timed, List.of(), "exec sleep 4004");
+    logins.add(overTime);
+    Exec.await(BOUND, "A's watcher to end the session past max_session_time",
+        () -> !a.sshd.auditEvents("expired", timed.name).isEmpty() && !overTime.isAlive()
+            && a.processesOf(timed).isEmpty());
     Exec.Result status = a.cli("status");
     assertEquals(0, status.exit(), status.all());
   }
