@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +26,8 @@ import java.util.regex.Pattern;
  * <p>{@code /etc} inside is an overlay: the machine's /etc below, and above it this host's own
  * copies of passwd, group, shadow and gshadow, taken at {@link #start}. So {@code usermod -L}
  * on one host changes that host's /etc/shadow only, and the PAM service file (written to the
- * machine's /etc/pam.d just before) is seen inside. Create the test users before the hosts:
- * a user added later is in no host's shadow.
+ * machine's /etc/pam.d just before) is seen inside. Create the test users before the hosts,
+ * or give a user created later to {@link #addUser}: a host's accounts are a snapshot.
  */
 final class FleetHost implements AutoCloseable {
 
@@ -87,7 +88,7 @@ final class FleetHost implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("init.out").toFile()))
           .start();
-      long init = awaitInit(unshare);
+      long init = awaitInit(unshare, dir.resolve("init.out"));
       return new FleetHost(name, dir, unshare, init, extraConfig);
     } catch (IOException | RuntimeException | Error e) {
       if (unshare != null) {
@@ -100,11 +101,12 @@ final class FleetHost implements AutoCloseable {
   }
 
   /** The namespaces' PID 1, once unshare has set them up and exec'd the idle process. */
-  private static long awaitInit(Process unshare) {
+  private static long awaitInit(Process unshare, Path out) {
     long[] pid = {0};
     Exec.await(BOUND, "unshare's child to become the host's PID 1", () -> {
       if (!unshare.isAlive()) {
-        throw new AssertionError("unshare exited " + unshare.exitValue());
+        throw new AssertionError("unshare exited " + unshare.exitValue() + ": "
+            + PrivateSshd.read(out));
       }
       return unshare.children().findFirst()
           .filter(c -> Procs.cmdline(c.pid()).equals("/usr/bin/sleep infinity"))
@@ -185,6 +187,23 @@ final class FleetHost implements AutoCloseable {
     return new String(readShadow(), java.nio.charset.StandardCharsets.UTF_8).lines()
         .filter(l -> l.startsWith(u.name + ":")).findFirst()
         .orElseThrow(() -> new AssertionError(u.name + " is not in " + name + "'s shadow"));
+  }
+
+  /**
+   * Copies a user created after this host started (its lines of the machine's passwd, group,
+   * shadow and gshadow) into this host's account files.
+   */
+  void addUser(TestUser u) throws IOException {
+    for (String f : ACCOUNT_FILES) {
+      Path here = root().resolve("etc").resolve(f);
+      String prefix = u.name + ":";
+      if (Files.readAllLines(here).stream().noneMatch(l -> l.startsWith(prefix))) {
+        String line = Files.readAllLines(Path.of("/etc", f)).stream()
+            .filter(l -> l.startsWith(prefix)).findFirst()
+            .orElseThrow(() -> new AssertionError(u.name + " is not in /etc/" + f));
+        Files.writeString(here, line + "\n", StandardOpenOption.APPEND);
+      }
+    }
   }
 
   /** The user's live processes as this host sees them, by the host's own pids. */

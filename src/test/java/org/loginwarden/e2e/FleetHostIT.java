@@ -121,6 +121,11 @@ class FleetHostIT {
     System.out.println("audit session ids inside: A " + auditA + ", B " + auditB);
     assertNotEquals("4294967295", auditA);
     assertNotEquals(auditA, auditB);
+    long insideA = a.processesOf(user).stream()
+        .filter(pid -> Procs.cmdline(a.procRoot(), pid).equals("sleep 1001")).findFirst()
+        .orElseThrow();
+    assertEquals(auditA, Files.readString(a.procRoot().resolve(insideA + "/sessionid")).strip(),
+        "one id, read on the machine or inside A");
 
     // The core rule inside A: a second login on A ends both of A's; B's lives on.
     byte[] shadowA = a.readShadow();
@@ -186,6 +191,19 @@ class FleetHostIT {
 
   @Test
   @Order(3)
+  void aUserCreatedAfterTheHostsStartedLogsInOnceAdded() throws IOException {
+    try (TestUser late = TestUser.create(work)) {
+      Exec.Result before = onB.sshKey(late, "echo late-in");
+      assertNotEquals(0, before.exit(), "B's accounts are a snapshot: " + before.all());
+      b.addUser(late);
+      Exec.Result after = onB.sshKey(late, "echo late-in");
+      assertEquals(0, after.exit(), after.all());
+      assertTrue(after.out().contains("late-in"), after.all());
+    }
+  }
+
+  @Test
+  @Order(4)
   void closingAHostLeavesNothingBehind() throws IOException {
     Process onAHeld = hold(a, onA, "3003");
     Path hostDir = a.sshd.dir;
@@ -201,8 +219,10 @@ class FleetHostIT {
     long sshd = machinePidOf(c -> c.contains(a.sshd.dir.resolve(a.sshd.service) + " -D")
         && !c.startsWith(FleetHost.NSENTER.toString()));
 
+    long t0 = System.nanoTime();
     a.close();
     a = null;
+    System.out.println("fleet host closed in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
 
     Exec.await(BOUND, "A's login to be cut", () -> !onAHeld.isAlive());
     assertFalse(ProcessHandle.of(watcher).isPresent(), "A's watcher is gone");
