@@ -34,14 +34,26 @@ public final class SandboxSshd implements AutoCloseable {
   private final int port;
   private final Path pamFile;
   private final Path sshdConfig;
+  private final Wrapper wrapper;
   private Process sshd;
 
-  private SandboxSshd(Path dir, String service, int port, Path sshdConfig) {
+  /**
+   * A command that sshd runs under, e.g. {@code nsenter} into a simulated host's namespaces
+   * (the fleet tests); asked at each launch, after the PAM service file is written.
+   */
+  @FunctionalInterface
+  public interface Wrapper {
+    /** The words put before sshd's own command line; empty for none. */
+    List<String> prefix() throws IOException;
+  }
+
+  private SandboxSshd(Path dir, String service, int port, Path sshdConfig, Wrapper wrapper) {
     this.dir = dir;
     this.service = service;
     this.port = port;
     this.pamFile = HOST_PAM.resolveSibling(service);
     this.sshdConfig = sshdConfig;
+    this.wrapper = wrapper;
   }
 
   /**
@@ -55,6 +67,12 @@ public final class SandboxSshd implements AutoCloseable {
    */
   public static SandboxSshd start(Path dir, String service, String hook, boolean guardAuth,
       List<String> extraSshd) throws IOException {
+    return start(dir, service, hook, guardAuth, extraSshd, List::of);
+  }
+
+  /** Likewise, with sshd started under {@code wrapper}. */
+  public static SandboxSshd start(Path dir, String service, String hook, boolean guardAuth,
+      List<String> extraSshd, Wrapper wrapper) throws IOException {
     if (!service.matches("sshd-[a-z0-9]{1,19}")) {
       throw new IllegalArgumentException("not a sandbox service name: " + service);
     }
@@ -81,7 +99,7 @@ public final class SandboxSshd implements AutoCloseable {
     Path sshdConfig = dir.resolve("sshd_config");
     Files.writeString(sshdConfig, String.join("\n", config) + "\n");
 
-    SandboxSshd s = new SandboxSshd(dir, service, port, sshdConfig);
+    SandboxSshd s = new SandboxSshd(dir, service, port, sshdConfig, wrapper);
     Files.writeString(s.pamFile, pamStack(Files.readString(HOST_PAM), hook, guardAuth));
     Files.createSymbolicLink(dir.resolve(service), SSHD);
     try {
@@ -147,8 +165,10 @@ public final class SandboxSshd implements AutoCloseable {
 
   /** Starts sshd (again) on the same port and files, and waits until it listens. */
   public void launch() throws IOException {
-    sshd = new ProcessBuilder(dir.resolve(service).toString(), "-D", "-f", sshdConfig.toString(),
-        "-E", dir.resolve("sshd.log").toString())
+    List<String> command = new ArrayList<>(wrapper.prefix());
+    command.addAll(List.of(dir.resolve(service).toString(), "-D", "-f", sshdConfig.toString(),
+        "-E", dir.resolve("sshd.log").toString()));
+    sshd = new ProcessBuilder(command)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("sshd.out").toFile()))

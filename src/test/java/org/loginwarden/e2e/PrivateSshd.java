@@ -42,6 +42,9 @@ final class PrivateSshd implements AutoCloseable {
   final Path runDir;
   final Path auditLog;
   final Path rootKey;
+  /** The /proc in which this sshd's sessions' pids mean something. */
+  final Path procRoot;
+  private final SandboxSshd.Wrapper wrapper;
   private SandboxSshd sandbox;
 
   /** Skips where sshd is missing, except in CI, where a missing sshd is a failure. */
@@ -74,11 +77,21 @@ final class PrivateSshd implements AutoCloseable {
    */
   static PrivateSshd start(String extraConfig, boolean guardAuth, String program)
       throws IOException {
+    return start(extraConfig, guardAuth, program, List::of, Path.of("/proc"));
+  }
+
+  /**
+   * Likewise, with sshd, {@link #cli} and {@link #startWatch} run under {@code wrapper}, and
+   * sessions looked up in {@code procRoot}: a simulated host's namespaces ({@link FleetHost}).
+   */
+  static PrivateSshd start(String extraConfig, boolean guardAuth, String program,
+      SandboxSshd.Wrapper wrapper, Path procRoot) throws IOException {
     assumeAvailable();
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "lw-e2e-");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
     String service = "sshd-" + dir.getFileName().toString().replace("lw-e2e-", "lw");
-    PrivateSshd s = new PrivateSshd(dir, service.substring(0, Math.min(service.length(), 24)));
+    PrivateSshd s = new PrivateSshd(dir, service.substring(0, Math.min(service.length(), 24)),
+        wrapper, procRoot);
     try {
       s.launch(extraConfig, guardAuth, program);
     } catch (IOException | RuntimeException e) {
@@ -88,8 +101,10 @@ final class PrivateSshd implements AutoCloseable {
     return s;
   }
 
-  private PrivateSshd(Path dir, String service) {
+  private PrivateSshd(Path dir, String service, SandboxSshd.Wrapper wrapper, Path procRoot) {
     this.dir = dir;
+    this.wrapper = wrapper;
+    this.procRoot = procRoot;
     this.service = service;
     this.stateDir = dir.resolve("state");
     this.runDir = dir.resolve("run");
@@ -114,7 +129,7 @@ final class PrivateSshd implements AutoCloseable {
         "PermitRootLogin prohibit-password",
         // Root's key lives in the test's directory: root's own files are never touched.
         "AuthorizedKeysFile .ssh/authorized_keys " + dir + "/authorized_keys_%u",
-        "StrictModes no"));
+        "StrictModes no"), wrapper);
     port = sandbox.port();
   }
 
@@ -148,7 +163,7 @@ final class PrivateSshd implements AutoCloseable {
 
   /** Recorded sessions of the user whose sshd holds a live user-side process. */
   List<Session> liveSessions(String user) {
-    SessionTerminator probe = new SessionTerminator(new ProcfsProcessTable(Path.of("/proc")));
+    SessionTerminator probe = new SessionTerminator(new ProcfsProcessTable(procRoot));
     return state(user).sessions().stream()
         .filter(s -> probe.presence(s) == Presence.LIVE).toList();
   }
@@ -159,16 +174,28 @@ final class PrivateSshd implements AutoCloseable {
 
   /** Runs the built jar against this instance's config, as an admin would. */
   Exec.Result cli(String... args) {
-    List<String> command = new ArrayList<>(List.of("/usr/bin/java", "-jar", JAR.toString(),
+    try {
+      return Exec.run(Duration.ofSeconds(60), Map.of(), loginwarden(args));
+    } catch (IOException e) {
+      throw new AssertionError("cannot run loginwarden " + String.join(" ", args), e);
+    }
+  }
+
+  /**
+   * The command line of the built jar on this instance's config, under the wrapper. Without the
+   * JVM's perf-data file: two JVMs with one pid in two PID namespaces would share it.
+   */
+  private List<String> loginwarden(String... args) throws IOException {
+    List<String> command = new ArrayList<>(wrapper.prefix());
+    command.addAll(List.of("/usr/bin/java", "-XX:-UsePerfData", "-jar", JAR.toString(),
         "--config", config.toString()));
     command.addAll(List.of(args));
-    return Exec.run(Duration.ofSeconds(60), Map.of(), command);
+    return command;
   }
 
   /** Starts {@code loginwarden watch} on this instance's config, as systemd would. */
   Process startWatch() throws IOException {
-    return new ProcessBuilder("/usr/bin/java", "-jar", JAR.toString(), "--config",
-        config.toString(), "watch")
+    return new ProcessBuilder(loginwarden("watch"))
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("watch.out").toFile()))

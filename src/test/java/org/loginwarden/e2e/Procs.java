@@ -14,8 +14,13 @@ final class Procs {
 
   /** Pids of live, non-zombie processes whose real uid is {@code uid}. */
   static List<Long> ofUid(long uid) {
+    return ofUid(Path.of("/proc"), uid);
+  }
+
+  /** Likewise in the /proc at {@code procRoot}, e.g. a simulated host's, with its pids. */
+  static List<Long> ofUid(Path procRoot, long uid) {
     List<Long> out = new ArrayList<>();
-    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"))) {
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(procRoot)) {
       for (Path d : dirs) {
         String n = d.getFileName().toString();
         if (!n.chars().allMatch(Character::isDigit)) {
@@ -52,8 +57,13 @@ final class Procs {
   }
 
   static String cmdline(long pid) {
+    return cmdline(Path.of("/proc"), pid);
+  }
+
+  /** Likewise in the /proc at {@code procRoot}. */
+  static String cmdline(Path procRoot, long pid) {
     try {
-      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")))
+      return new String(Files.readAllBytes(procRoot.resolve(pid + "/cmdline")))
           .replace('\0', ' ').strip();
     } catch (IOException e) {
       return "";
