@@ -150,6 +150,11 @@ public final class PostgresServer {
     }
   }
 
+  /** Whether the server is up (not stopped by {@link #stop}). */
+  public synchronized boolean running() {
+    return running;
+  }
+
   public int port() {
     return port;
   }
