@@ -62,7 +62,9 @@ final class PgConnector {
     p.setProperty("ApplicationName", "loginwarden");
     // Sent in the startup packet: no extra round trip. The server stops work the client has
     // stopped waiting for.
-    p.setProperty("options", "-c statement_timeout=" + fleet.dbTimeout().toMillis());
+    // (At least 1 ms: 0 would mean no timeout.)
+    p.setProperty("options", "-c statement_timeout="
+        + Math.max(1, fleet.dbTimeout().toMillis()));
     // Version 10 or later is needed anyway (ON CONFLICT, ...); assuming it lets the driver put
     // its session settings in the startup packet instead of two extra queries.
     p.setProperty("assumeMinServerVersion", "10");

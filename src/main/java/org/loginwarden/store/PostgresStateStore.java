@@ -77,8 +77,9 @@ public final class PostgresStateStore implements FleetStore, AutoCloseable {
       throw new IllegalStateException("a transaction of " + open.user + " is still open");
     }
     Connection c = connection();
-    long lockMillis = lockTimeout.toMillis();
-    long dbMillis = db.fleet().dbTimeout().toMillis();
+    // At least 1 ms: to PostgreSQL a timeout of 0 means none.
+    long lockMillis = Math.max(1, lockTimeout.toMillis());
+    long dbMillis = Math.max(1, db.fleet().dbTimeout().toMillis());
     try {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
