@@ -92,6 +92,8 @@ public final class Warden {
   private final String localHost;
   private final ShadowMirror mirror;
   private final StateStore hostStore;
+  /** Fleet mode, in a hook: why the database could not be reached at the start, or null. */
+  private StoreException unreachable;
   /** Fleet mode: the hosts' heartbeat ages, read once per use case when needed. */
   private Map<String, Duration> hostAges;
 
@@ -386,6 +388,14 @@ public final class Warden {
     return toEnd.size();
   }
 
+  /**
+   * A hook found the fleet database out of reach: one wait for it per login is enough, so
+   * every later call of this run fails at once with the same cause and follows on_error.
+   */
+  public void giveUpOnDatabase(StoreException cause) {
+    unreachable = cause;
+  }
+
   /** Fleet mode: tells the fleet this host's watcher is alive. */
   public void heartbeat() throws StoreException {
     if (fleet != null) {
@@ -455,6 +465,9 @@ public final class Warden {
     Decision d;
     List<AuditRecord> problems = new ArrayList<>();
     hostAges = null;
+    if (unreachable != null) {
+      throw unreachable;
+    }
     try (StateStore.Transaction tx = store.begin(user)) {
       d = decide.apply(tx.state());
       UserState next = d.next();
@@ -531,6 +544,9 @@ public final class Warden {
    * read, so that the locked path runs and moves a corrupt file aside and reports it.
    */
   UserState peekForFastPath(String user) {
+    if (unreachable != null) {
+      return null;
+    }
     try {
       return store.peek(user);
     } catch (StoreException e) {
@@ -551,6 +567,9 @@ public final class Warden {
   /** Waits, bounded, until no recorded session of the user is between opening and running. */
   private void awaitSettled(String user) {
     long until = System.nanoTime() + SETTLE_LIMIT.toNanos();
+    if (unreachable != null) {
+      return;
+    }
     try {
       while (presenceOf(store.peek(user)).containsValue(Presence.SETTLING)
           && System.nanoTime() - until < 0) {

@@ -54,7 +54,12 @@ final class PamRunner {
       }
       warden = wiring.hookWarden();
       // Fleet mode: what other hosts decided to end here is ended by whoever runs here first.
-      warden.carryOutKicks();
+      try {
+        warden.carryOutKicks();
+      } catch (StoreException e) {
+        // The database is away: the decision below fails at once and follows on_error.
+        warden.giveUpOnDatabase(e);
+      }
       switch (env.type()) {
         case "open_session" -> verdict = warden.open(env, parentSshd());
         case "close_session" -> verdict = warden.close(env, parentSshd());

@@ -107,7 +107,8 @@ final class Wiring {
     Terminals terminals = new Terminals();
     // Fleet mode: the shared store decides; this host's file store keeps what only it knows.
     org.loginwarden.store.StateStore decidingStore = c.fleet() == null ? store
-        : FleetWiring.store(c, fleetHostId(c, org.loginwarden.config.Fleet.MACHINE_ID));
+        : FleetWiring.store(c, c.fleet().resolveHostId(org.loginwarden.config.Fleet.MACHINE_ID,
+            c.onError()));
     return new Warden(c, decidingStore, terminator(), UsermodAccountLocker.system(), audit,
         GroupResolver.idCommand(), ending, new ActivityProbe(processes, terminals), terminals,
         clock, c.notifies() ? notifier(c, hook) : null, hook
@@ -125,28 +126,6 @@ final class Wiring {
   /** A failure of detached work (session ending, notification), for the log. */
   private static void logError(String line) {
     org.slf4j.LoggerFactory.getLogger(Wiring.class).error("{}", line);
-  }
-
-  /**
-   * Fleet mode: this host's id, from {@code host_id} or else /etc/machine-id (systemd's
-   * stable per-install id: host names are reused and renamed, machine ids are not).
-   */
-  static String fleetHostId(Config c, Path machineIdFile) throws ConfigException {
-    org.loginwarden.config.Fleet fleet = c.fleet();
-    if (fleet.hostId() != null) {
-      return fleet.hostId();
-    }
-    try {
-      String id = Files.readString(machineIdFile, StandardCharsets.US_ASCII).strip();
-      if (id.matches("[0-9a-f]{32}")) {
-        return id;
-      }
-      throw new ConfigException("host_id is not set and " + machineIdFile
-          + " holds no machine id", c.onError());
-    } catch (IOException e) {
-      throw new ConfigException("host_id is not set and " + machineIdFile + " cannot be read: "
-          + e.getMessage(), c.onError());
-    }
   }
 
   /** The host name every log and audit line carries, read once per run. */

@@ -20,6 +20,28 @@ public record Fleet(String dbUrl, String dbUser, Path dbPasswordFile, Duration d
   /** Where the default host id comes from. */
   public static final Path MACHINE_ID = Path.of("/etc/machine-id");
 
+  /**
+   * This host's id: {@code host_id}, or else the machine id (systemd's stable per-install id:
+   * host names are reused and renamed, machine ids are not).
+   */
+  public String resolveHostId(Path machineIdFile, OnError onError) throws ConfigException {
+    if (hostId != null) {
+      return hostId;
+    }
+    try {
+      String id = java.nio.file.Files.readString(machineIdFile,
+          java.nio.charset.StandardCharsets.US_ASCII).strip();
+      if (id.matches("[0-9a-f]{32}")) {
+        return id;
+      }
+      throw new ConfigException("host_id is not set and " + machineIdFile
+          + " holds no machine id", onError);
+    } catch (java.io.IOException e) {
+      throw new ConfigException("host_id is not set and " + machineIdFile + " cannot be read: "
+          + e.getMessage(), onError);
+    }
+  }
+
   /** The URL as logs and errors may show it: scheme, host and database, nothing else. */
   public String safeUrl() {
     String rest = dbUrl.substring("jdbc:postgresql://".length());

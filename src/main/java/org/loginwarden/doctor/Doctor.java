@@ -87,6 +87,9 @@ public final class Doctor {
     out.add(guard1("class-data-archive", this::classDataArchive));
     out.add(guard1("watcher", () -> watcher(c)));
     out.add(guard1("locks", () -> locks(c)));
+    if (c.fleet() != null) {
+      out.addAll(guard("fleet", () -> fleet(c)));
+    }
     return out;
   }
 
@@ -313,6 +316,55 @@ public final class Doctor {
       }
     }
     return null;
+  }
+
+  // --- fleet mode ---
+
+  /**
+   * The database answers with this build's schema, this host's watcher reports, and which
+   * hosts are presumed dead (their sessions no longer count).
+   */
+  List<Check> fleet(Config c) throws IOException {
+    org.loginwarden.store.FleetSchema.Status status;
+    try {
+      status = org.loginwarden.store.FleetSchema.status(c.fleet());
+    } catch (org.loginwarden.store.StoreException e) {
+      return List.of(fail("fleet-database", e.getMessage(), "check db_url, db_user, "
+          + "db_password_file and the server; loginwarden db init"));
+    }
+    if (status.version() != org.loginwarden.store.FleetSchema.VERSION) {
+      return List.of(fail("fleet-database", c.fleet().safeUrl() + " has no loginwarden schema",
+          "loginwarden db init"));
+    }
+    List<Check> out = new ArrayList<>();
+    out.add(ok("fleet-database", c.fleet().safeUrl() + ": schema " + status.version() + ", "
+        + status.users() + " user(s) with state, " + status.kicks() + " kick(s) pending"));
+    String self;
+    try {
+      self = c.fleet().resolveHostId(under("etc/machine-id"), c.onError());
+    } catch (ConfigException e) {
+      out.add(fail("fleet-heartbeat", e.getMessage(), "set host_id"));
+      return out;
+    }
+    Duration timeout = c.fleet().hostTimeout();
+    Duration mine = status.heartbeatAges().get(self);
+    if (mine == null || mine.compareTo(timeout) >= 0) {
+      out.add(fail("fleet-heartbeat", "host " + self + (mine == null ? " has never reported"
+          : " last reported " + mine.toSeconds() + "s ago") + ": the fleet presumes it dead, "
+          + "and kicks from other hosts wait for its next login",
+          "systemctl enable --now loginwarden.service (fleet mode needs the watcher)"));
+    } else {
+      out.add(ok("fleet-heartbeat", "host " + self + " reported " + mine.toMillis() / 1000
+          + "s ago"));
+    }
+    List<String> dead = status.heartbeatAges().entrySet().stream()
+        .filter(e -> e.getValue().compareTo(timeout) >= 0 && !e.getKey().equals(self))
+        .map(e -> e.getKey() + " (" + e.getValue().toSeconds() + "s)").toList();
+    out.add(dead.isEmpty() ? ok("fleet-hosts", status.heartbeatAges().size()
+        + " host(s) reporting within host_timeout")
+        : warn("fleet-hosts", "presumed dead, their sessions not counted: "
+            + String.join(", ", dead), "start their watchers, or retire them"));
+    return out;
   }
 
   // --- locks against /etc/shadow ---

@@ -145,8 +145,9 @@ public final class PostgresStateStore implements FleetStore, AutoCloseable {
 
   /**
    * The users a sweep of this host must look at: a session here, or a lock to mirror. Overrides
-   * {@code FleetStore.sweepable()} (on main); by the indexed columns, no document is parsed.
+   * {@link FleetStore#sweepable()}: by the indexed columns, no document is parsed.
    */
+  @Override
   public List<String> sweepable() throws StoreException {
     Connection c = connection();
     Set<String> names = new TreeSet<>();
