@@ -83,9 +83,7 @@ class FleetBench {
 
   private Map<String, Object> hookOpen(ScratchInstall install, PostgresServer pg,
       String database) throws Exception {
-    String common = String.join("\n", "services = sshd", "violations = 100000",
-        "audit_log = " + dir.resolve("log/audit.jsonl"),
-        "log_file = " + dir.resolve("log/loginwarden.log"), "");
+    String common = String.join("\n", "services = sshd", "violations = 100", "");
     Map<String, Path> configs = new LinkedHashMap<>();
     configs.put("file store", config("file", common));
     configs.put("postgresql store", config("pg", common + String.join("\n",
@@ -96,10 +94,23 @@ class FleetBench {
     configs.keySet().forEach(k -> walls.put(k, new ArrayList<>()));
     Map<String, String> env = Map.of("PAM_TYPE", "open_session", "PAM_USER", "benchuser",
         "PAM_SERVICE", "sshd", "PAM_RHOST", "192.0.2.1", "PAM_TTY", "ssh");
+    Map<String, String> close = new LinkedHashMap<>(env);
+    close.put("PAM_TYPE", "close_session");
     for (int r = 0; r < ROUNDS; r++) {
       for (var c : configs.entrySet()) {
-        walls.get(c.getKey()).add(wallMillis(List.of(install.launcher().toString(),
-            "--config", c.getValue().toString(), "pam"), env));
+        List<String> hook = List.of(install.launcher().toString(), "--config",
+            c.getValue().toString(), "pam");
+        walls.get(c.getKey()).add(wallMillis(hook, env));
+        // Untimed: the next open must not find this one's session still recorded.
+        wallMillis(hook, close);
+      }
+    }
+    for (Path config : configs.values()) {
+      // A hook that failed answers on_error = open, fast: only decisions taken count.
+      String audit = Files.readString(config.resolveSibling("audit.jsonl"));
+      if (audit.contains("\"event\":\"error\"") || !audit.contains("\"event\":\"open\"")) {
+        throw new AssertionError(config + ": the hook did not decide: " + audit.lines()
+            .filter(l -> l.contains("error")).findFirst().orElse(audit));
       }
     }
     line("");
@@ -126,7 +137,8 @@ class FleetBench {
     }
     Path config = root.resolve("loginwarden.conf");
     Files.writeString(config, "state_dir = " + root.resolve("state") + "\nrun_dir = "
-        + root.resolve("run") + "\n" + text);
+        + root.resolve("run") + "\naudit_log = " + root.resolve("audit.jsonl")
+        + "\nlog_file = " + root.resolve("loginwarden.log") + "\n" + text);
     return config;
   }
 
