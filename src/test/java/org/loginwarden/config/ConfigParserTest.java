@@ -615,4 +615,33 @@ class ConfigParserTest {
     String m = error("lock_timeout = 1\u001b[2J" + "9".repeat(70_000) + "x").getMessage();
     assertTrue(m.length() < 400 && m.chars().noneMatch(Character::isISOControl), m);
   }
+
+  @Test
+  void fleetModeNeedsAUrlAndARoleAndKeepsPasswordsOutOfTheUrl() throws Exception {
+    Config c = parse("store = postgresql\ndb_url = jdbc:postgresql://db.example.org:5432/lw"
+        + "?sslmode=verify-full\ndb_user = loginwarden\nhost_id = bastion-1\n");
+    assertEquals("loginwarden", c.fleet().dbUser());
+    assertEquals("bastion-1", c.fleet().hostId());
+    assertEquals(Duration.ofSeconds(2), c.fleet().dbTimeout());
+    assertEquals(Duration.ofSeconds(30), c.fleet().hostTimeout());
+    assertEquals("postgresql://db.example.org:5432/lw", c.fleet().safeUrl());
+    assertEquals(null, parse("").fleet(), "the file store by default");
+
+    assertTrue(error("store = postgresql\ndb_user = lw").getMessage()
+        .contains("store = postgresql needs db_url and db_user"));
+    assertTrue(error("host_id = a").getMessage().contains("need store = postgresql"));
+    String secret = "s3cr3t";
+    for (String url : List.of("jdbc:postgresql://db/lw?password=" + secret,
+        "jdbc:postgresql://lw:" + secret + "@db/lw")) {
+      String m = error("store = postgresql\ndb_user = lw\ndb_url = " + url).getMessage();
+      assertTrue(m.contains("must not hold a password") && !m.contains(secret), m);
+    }
+    assertTrue(error("store = mysql").getMessage().contains("expected file or postgresql"));
+    assertTrue(error("store = postgresql\ndb_user = lw\ndb_url = jdbc:postgresql://db/lw\n"
+        + "host_timeout = 2s").getMessage().contains("expected 5s to 1h"));
+    assertTrue(error("store = postgresql\ndb_user = lw\ndb_url = jdbc:postgresql://db/lw\n"
+        + "db_timeout = 31s").getMessage().contains("at most 30s"));
+    assertTrue(error("store = postgresql\ndb_user = 'x; drop'\ndb_url = jdbc:postgresql://db/lw")
+        .getMessage().contains("expected a database role"));
+  }
 }
