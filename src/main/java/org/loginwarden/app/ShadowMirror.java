@@ -91,7 +91,10 @@ public final class ShadowMirror {
     return audit;
   }
 
-  /** Users this host has mirrored a lock for. */
+  /**
+   * Users this host keeps a record of: every user it mirrored a lock for (and those with a
+   * login let in during an outage, which the same store holds; reconciling them is a no-op).
+   */
   public List<String> mirrored() throws StoreException {
     return local.users();
   }

@@ -19,9 +19,6 @@ import org.slf4j.LoggerFactory;
  */
 final class PamRunner {
 
-  private static final java.util.Set<String> HOOK_TYPES =
-      java.util.Set.of("open_session", "close_session", "account", "auth");
-
   private final Wiring wiring;
   private final PrintWriter out;
   private final PrintWriter err;
@@ -49,22 +46,21 @@ final class PamRunner {
         return ExitCode.OK;
       }
       Warden.Verdict verdict;
-      if (!HOOK_TYPES.contains(env.type())) {
-        return ExitCode.OK;
-      }
-      warden = wiring.hookWarden();
-      // Fleet mode: what other hosts decided to end here is ended by whoever runs here first.
-      try {
-        warden.carryOutKicks();
-      } catch (StoreException e) {
-        // The database is away: the decision below fails at once and follows on_error.
-        warden.giveUpOnDatabase(e);
-      }
       switch (env.type()) {
-        case "open_session" -> verdict = warden.open(env, parentSshd());
-        case "close_session" -> verdict = warden.close(env, parentSshd());
-        case "account" -> verdict = warden.account(env);
+        case "open_session" -> {
+          warden = hookWarden();
+          verdict = warden.open(env, parentSshd());
+        }
+        case "close_session" -> {
+          warden = hookWarden();
+          verdict = warden.close(env, parentSshd());
+        }
+        case "account" -> {
+          warden = hookWarden();
+          verdict = warden.account(env);
+        }
         case "auth" -> {
+          warden = hookWarden();
           AuthGuard guard = wiring.authGuard(warden);
           verdict = authSucceeded ? guard.succeeded(env, parentSshd())
               : guard.check(env, parentSshd());
@@ -102,6 +98,21 @@ final class PamRunner {
     // Shown to the client only on the session line (pam_exec's stdout option).
     out.println("loginwarden: login refused: loginwarden cannot decide (on_error = closed)");
     return failure;
+  }
+
+  /**
+   * The hook's warden, having first ended what other hosts of a fleet decided to end here:
+   * whoever runs on this host first carries that out. If the database is away, the decision
+   * that follows fails at once and answers per on_error.
+   */
+  private Warden hookWarden() throws ConfigException, StoreException {
+    Warden warden = wiring.hookWarden();
+    try {
+      warden.carryOutKicks();
+    } catch (StoreException e) {
+      warden.giveUpOnDatabase(e);
+    }
+    return warden;
   }
 
   /** The admin's choice for failures; from a broken file, the on_error line if readable. */
