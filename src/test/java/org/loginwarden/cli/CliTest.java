@@ -1,31 +1,20 @@
 package org.loginwarden.cli;
 
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.loginwarden.cli.InProcessCli.run;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.loginwarden.cli.InProcessCli.Result;
 
 /**
  * Runs {@link Main#run} in-process for what touches nothing on the system: help, version and
  * usage errors. Everything else reads /etc and /var/lib and belongs to the *IT tier.
  */
 class CliTest {
-
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code;
-    try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
-      code = Main.run(args, o, e);
-    }
-    return new Result(code, out.toString(), err.toString());
-  }
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"--help", "-h"})

@@ -1,16 +1,17 @@
 package org.loginwarden.cli;
 
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.loginwarden.cli.InProcessCli.run;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.loginwarden.cli.InProcessCli.Result;
 import org.loginwarden.pg.PostgresServer;
 import org.loginwarden.store.PostgresStateStore;
 
@@ -20,8 +21,6 @@ class DbCommandIT {
   private static PostgresServer pg;
 
   @TempDir Path tmp;
-
-  private record Result(int code, String out, String err) {}
 
   @BeforeAll
   static void server() throws Exception {
@@ -39,16 +38,6 @@ class DbCommandIT {
         "audit_log = " + tmp.resolve("audit.jsonl"),
         ""));
     return c;
-  }
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code;
-    try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
-      code = Main.run(args, o, e);
-    }
-    return new Result(code, out.toString(), err.toString());
   }
 
   @Test

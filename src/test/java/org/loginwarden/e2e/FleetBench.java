@@ -100,9 +100,9 @@ class FleetBench {
       for (var c : configs.entrySet()) {
         List<String> hook = List.of(install.launcher().toString(), "--config",
             c.getValue().toString(), "pam");
-        walls.get(c.getKey()).add(wallMillis(hook, env));
+        walls.get(c.getKey()).add(LoginLatencyBench.wallMillis(hook, env));
         // Untimed: the next open must not find this one's session still recorded.
-        wallMillis(hook, close);
+        LoginLatencyBench.wallMillis(hook, close);
       }
     }
     for (Path config : configs.values()) {
@@ -227,25 +227,8 @@ class FleetBench {
     }
   }
 
-  private static double wallMillis(List<String> command, Map<String, String> env)
-      throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    pb.environment().clear();
-    pb.environment().putAll(env);
-    long start = System.nanoTime();
-    Process p = pb.start();
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      p.destroyForcibly();
-      throw new AssertionError(command + " failed");
-    }
-    return (System.nanoTime() - start) / 1e6;
-  }
-
   static double p99(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    return sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1);
+    return LoginLatencyBench.percentile(values, 0.99);
   }
 
   private void line(String format, Object... args) {

@@ -218,7 +218,7 @@ class LoginLatencyBench {
     return config;
   }
 
-  private static double wallMillis(List<String> command, Map<String, String> env)
+  static double wallMillis(List<String> command, Map<String, String> env)
       throws Exception {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -371,9 +371,14 @@ class LoginLatencyBench {
 
   /** Nearest-rank 90th percentile. */
   static double p90(List<Double> values) {
+    return percentile(values, 0.9);
+  }
+
+  /** The smallest value at or above the fraction {@code q} of them (nearest rank). */
+  static double percentile(List<Double> values, double q) {
     List<Double> s = new ArrayList<>(values);
     Collections.sort(s);
-    return s.get((int) Math.ceil(0.9 * s.size()) - 1);
+    return s.get((int) Math.ceil(q * s.size()) - 1);
   }
 
   static double round(double v) {
