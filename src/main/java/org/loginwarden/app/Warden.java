@@ -94,7 +94,10 @@ public final class Warden {
   private final StateStore hostStore;
   /** Fleet mode, in a hook: why the database could not be reached at the start, or null. */
   private StoreException unreachable;
-  /** Fleet mode: the hosts' heartbeat ages, read once per use case when needed. */
+  /**
+   * Fleet mode: the hosts' heartbeat ages, read when first needed: once per run of a hook or
+   * an admin command, once per pass of the watcher (not once per user of the pass).
+   */
   private Map<String, Duration> hostAges;
 
   public Warden(Config config, StateStore store, SessionTerminator terminator,
@@ -284,6 +287,7 @@ public final class Warden {
    */
   public SweepResult sweep() throws StoreException {
     Instant started = clock.instant();
+    hostAges = null;
     List<String> users = fleet == null ? store.users() : fleet.sweepable();
     List<String> toSweep = new ArrayList<>();
     List<Session> all = new ArrayList<>();
@@ -344,6 +348,7 @@ public final class Warden {
     if (hostStore == null) {
       return 0;
     }
+    hostAges = null;
     int done = 0;
     for (String user : hostStore.users()) {
       UserState local = hostStore.peek(user);
@@ -464,7 +469,6 @@ public final class Warden {
       SessionEnding endWith) throws StoreException {
     Decision d;
     List<AuditRecord> problems = new ArrayList<>();
-    hostAges = null;
     if (unreachable != null) {
       throw unreachable;
     }
