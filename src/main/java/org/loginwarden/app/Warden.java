@@ -92,6 +92,8 @@ public final class Warden {
   private final String localHost;
   private final ShadowMirror mirror;
   private final StateStore hostStore;
+  /** Fleet mode: audit lines waiting on this host for the fleet's trail. */
+  private final PendingAudit pendingAudit;
   /** Fleet mode, in a hook: why the database could not be reached at the start, or null. */
   private StoreException unreachable;
   /**
@@ -137,6 +139,8 @@ public final class Warden {
     this.localHost = fleet == null ? null : fleet.hostId();
     this.hostStore = fleet == null ? null : hostStore;
     this.mirror = fleet == null ? null : new ShadowMirror(hostStore, locker);
+    this.pendingAudit = fleet == null ? null
+        : new PendingAudit(config.stateDir().resolve("fleet-audit"), config.lockTimeout());
     this.decisions = decisions;
     this.notifier = notifier;
     this.config = config;
@@ -401,6 +405,22 @@ public final class Warden {
     unreachable = cause;
   }
 
+  /**
+   * Fleet mode: adds the audit lines this host kept while the database was away to the fleet's
+   * trail. Returns how many went.
+   */
+  public int sendPendingAudit() throws StoreException {
+    if (pendingAudit == null) {
+      return 0;
+    }
+    try {
+      return pendingAudit.send(fleet);
+    } catch (IOException e) {
+      throw new StoreException("cannot send the audit lines kept for the fleet: "
+          + e.getMessage());
+    }
+  }
+
   /** Fleet mode: tells the fleet this host's watcher is alive. */
   public void heartbeat() throws StoreException {
     if (fleet != null) {
@@ -436,6 +456,30 @@ public final class Warden {
       record(mirror.reconcile(user, fleetState.lock(), clock.instant()));
     } catch (StoreException e) {
       reportError(user, null, "cannot mirror the lock into this host: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Fleet mode: audit lines go to the fleet's one trail as well as this host's file; while the
+   * database is away they wait on this host, and the watcher sends them once it is back.
+   */
+  private void shareAudit(List<String> lines) {
+    if (lines.isEmpty()) {
+      return;
+    }
+    if (unreachable == null) {
+      try {
+        fleet.appendAudit(lines);
+        return;
+      } catch (StoreException e) {
+        // kept below
+      }
+    }
+    try {
+      pendingAudit.add(lines);
+    } catch (IOException e) {
+      log().error("cannot keep {} audit line(s) for the fleet's trail (this host's audit log "
+          + "has them): {}", lines.size(), e.getMessage());
     }
   }
 
@@ -659,9 +703,10 @@ public final class Warden {
       return;
     }
     StringBuilder line = new StringBuilder();
+    List<String> written = new ArrayList<>();
     for (AuditRecord r : records) {
       try {
-        audit.write(r);
+        written.add(audit.write(r));
       } catch (IOException e) {
         // An audit failure does not change a decision already stored; it is logged loudly.
         log().error("cannot write audit log {}: {}", audit.file(), e.getMessage());
@@ -683,6 +728,9 @@ public final class Warden {
     }
     decisions.write(records.stream().anyMatch(r -> r.event().equals("error")),
         line.toString());
+    if (fleet != null) {
+      shareAudit(written);
+    }
     if (notifier != null) {
       notifier.notify(records);
     }

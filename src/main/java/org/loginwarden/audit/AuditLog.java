@@ -23,11 +23,18 @@ public final class AuditLog {
 
   private final Path file;
   private final String host;
+  private final String hostId;
   private final Clock clock;
 
   public AuditLog(Path file, String host, Clock clock) {
+    this(file, host, null, clock);
+  }
+
+  /** In fleet mode, each line also names the fleet's {@code hostId} of the host writing it. */
+  public AuditLog(Path file, String host, String hostId, Clock clock) {
     this.file = file;
     this.host = host;
+    this.hostId = hostId;
     this.clock = clock;
   }
 
@@ -35,9 +42,11 @@ public final class AuditLog {
     return file;
   }
 
-  /** Appends one record. */
-  public void write(AuditRecord r) throws IOException {
-    AppendOnlyFile.append(file, line(r, clock.instant()));
+  /** Appends one record; returns the line written, without its newline. */
+  public String write(AuditRecord r) throws IOException {
+    byte[] line = line(r, clock.instant());
+    AppendOnlyFile.append(file, line);
+    return new String(line, 0, line.length - 1, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   byte[] line(AuditRecord r, Instant time) throws IOException {
@@ -46,6 +55,9 @@ public final class AuditLog {
       g.writeStartObject();
       g.writeStringField("time", IsoInstants.format(time));
       g.writeStringField("host", host);
+      if (hostId != null) {
+        g.writeStringField("hostId", hostId);
+      }
       g.writeStringField("event", r.event());
       g.writeStringField("user", clip(r.user()));
       Session s = r.session();

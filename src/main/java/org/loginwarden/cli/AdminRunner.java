@@ -96,6 +96,10 @@ final class AdminRunner {
               log.info("reconciled {} session(s) let in while the fleet database was away",
                   reconciled);
             }
+            int sent = w.sendPendingAudit();
+            if (sent > 0) {
+              log.info("sent {} audit line(s) kept while the fleet database was away", sent);
+            }
           }
           Warden.SweepResult r = w.sweep();
           if (!forever || r.ended() > 0 || r.failed() > 0) {

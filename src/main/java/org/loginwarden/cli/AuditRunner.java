@@ -9,11 +9,18 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.loginwarden.audit.AuditFiles;
 import org.loginwarden.audit.AuditQuery;
+import org.loginwarden.config.Config;
 import org.loginwarden.config.ConfigException;
+import org.loginwarden.store.FleetStore;
+import org.loginwarden.store.StoreException;
 
-/** {@code loginwarden audit}: the audit trail, rotated files included, filtered. */
+/**
+ * {@code loginwarden audit}: the audit trail, filtered: this host's file with its rotated files,
+ * or in fleet mode the fleet's one trail in the database.
+ */
 final class AuditRunner {
 
   private final Wiring wiring;
@@ -24,8 +31,12 @@ final class AuditRunner {
     this.io = io;
   }
 
+  /**
+   * @param local this host's audit file even in fleet mode (where the fleet's trail is read),
+   *              for when the database is out of reach
+   */
   ExitCode run(String user, String since, String until, List<String> events, boolean json,
-      boolean noLegend) {
+      boolean noLegend, boolean local) {
     Instant now = Instant.now();
     Set<String> wanted = Set.copyOf(split(events));
     for (String e : wanted) {
@@ -36,16 +47,61 @@ final class AuditRunner {
     }
     AuditQuery query = new AuditQuery(user, time("--since", since, now), time("--until", until,
         now), wanted);
-    Path log;
+    Config config;
     try {
-      log = wiring.config().auditLog();
+      config = wiring.config();
     } catch (ConfigException e) {
       throw new Failure(ExitCode.CONFIG, "cannot read configuration: " + e.getMessage());
     }
-    ObjectMapper mapper = new ObjectMapper();
+    boolean fleetWide = config.fleet() != null && !local;
+    Shown shown = new Shown(query, json, fleetWide);
+    String source = fleetWide ? fromFleet(config, query, shown) : fromFiles(config, shown);
     PrintWriter out = io.out();
-    List<String[]> rows = new ArrayList<>();
-    int[] skipped = {0};
+    if (!json) {
+      out.print(AuditView.table(shown.rows, shown.skipped, source, fleetWide, !noLegend));
+    } else if (shown.skipped > 0) {
+      io.err().println("loginwarden: " + shown.skipped + " line(s) skipped: not loginwarden "
+          + "audit records");
+    }
+    out.flush();
+    return ExitCode.OK;
+  }
+
+  /** The lines read, filtered: printed at once as JSON, or gathered for the table. */
+  private final class Shown implements Consumer<String> {
+    private final ObjectMapper mapper = new ObjectMapper();
+    private final AuditQuery query;
+    private final boolean json;
+    private final boolean withHost;
+    final List<String[]> rows = new ArrayList<>();
+    int skipped;
+
+    Shown(AuditQuery query, boolean json, boolean withHost) {
+      this.query = query;
+      this.json = json;
+      this.withHost = withHost;
+    }
+
+    @Override
+    public void accept(String line) {
+      JsonNode r = AuditQuery.parse(mapper, line);
+      if (r == null) {
+        if (line == null || !line.isBlank()) {
+          skipped++;
+        }
+      } else if (query.matches(r)) {
+        if (json) {
+          io.out().println(AuditView.withFingerprint(r).toString());
+        } else {
+          rows.add(AuditView.row(r, withHost));
+        }
+      }
+    }
+  }
+
+  /** This host's audit file and its rotated files, oldest first. Returns where from. */
+  private String fromFiles(Config config, Shown shown) {
+    Path log = config.auditLog();
     List<Path> files;
     try {
       files = AuditFiles.inOrder(log);
@@ -54,37 +110,30 @@ final class AuditRunner {
       }
       for (Path f : files) {
         try {
-          AuditFiles.lines(f, line -> {
-            JsonNode r = AuditQuery.parse(mapper, line);
-            if (r == null) {
-              if (line == null || !line.isBlank()) {
-                skipped[0]++;
-              }
-            } else if (query.matches(r)) {
-              if (json) {
-                out.println(AuditView.withFingerprint(r).toString());
-              } else {
-                rows.add(AuditView.row(r));
-              }
-            }
-          });
+          AuditFiles.lines(f, shown);
         } catch (IOException e) {
           // A damaged rotated file (truncated gzip) must not hide the others.
           io.err().println("loginwarden: cannot read " + f + " to its end: " + e.getMessage());
-          skipped[0]++;
+          shown.skipped++;
         }
       }
     } catch (IOException e) {
       throw new Failure(ExitCode.STATE, "cannot read audit log " + log + ": " + e.getMessage());
     }
-    if (!json) {
-      out.print(AuditView.table(rows, skipped[0], files.size(), !noLegend));
-    } else if (skipped[0] > 0) {
-      io.err().println("loginwarden: " + skipped[0] + " line(s) skipped: not loginwarden audit"
-          + " records");
+    return files.size() + (files.size() == 1 ? " file" : " files");
+  }
+
+  /** The fleet's one trail, every host's lines, from the database. Returns where from. */
+  private String fromFleet(Config config, AuditQuery query, Shown shown) {
+    try (FleetStore fleet = wiring.adminFleetStore()) {
+      fleet.readAudit(query.user(), query.since(), query.until(), shown);
+    } catch (StoreException e) {
+      throw new Failure(ExitCode.STATE, e.getMessage() + " (--local reads this host's audit "
+          + "log)");
+    } catch (ConfigException e) {
+      throw new Failure(ExitCode.CONFIG, "cannot read configuration: " + e.getMessage());
     }
-    out.flush();
-    return ExitCode.OK;
+    return "the fleet database";
   }
 
   private static Instant time(String option, String text, Instant now) {

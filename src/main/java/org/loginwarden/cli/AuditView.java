@@ -13,11 +13,18 @@ final class AuditView {
 
   private static final String[] COLUMNS = {"TIME", "USER", "EVENT", "FROM", "AUTH", "BY",
       "REASON"};
+  private static final String[] HOSTED_COLUMNS = {"TIME", "HOST", "USER", "EVENT", "FROM",
+      "AUTH", "BY", "REASON"};
 
   private AuditView() {}
 
   /** One table row of a record. */
   static String[] row(JsonNode r) {
+    return row(r, false);
+  }
+
+  /** One table row of a record; with the fleet's id of the host that wrote it, if asked. */
+  static String[] row(JsonNode r, boolean withHost) {
     String from = text(r, "rhost");
     if (from != null && r.path("rport").asInt(0) > 0) {
       from += " port " + r.path("rport").asInt();
@@ -28,8 +35,16 @@ final class AuditView {
       auth = (auth == null ? "" : auth + " ") + fingerprint;
     }
     String time = r.path("time").asText().replaceFirst("\\.\\d+Z$", "Z");
-    return new String[] {time, text(r, "user"), text(r, "event") + (r.path("dryRun")
+    String[] row = {time, text(r, "user"), text(r, "event") + (r.path("dryRun")
         .asBoolean(false) ? " (dry run)" : ""), from, auth, text(r, "by"), text(r, "reason")};
+    if (!withHost) {
+      return row;
+    }
+    String[] hosted = new String[row.length + 1];
+    hosted[0] = row[0];
+    hosted[1] = text(r, "hostId") != null ? text(r, "hostId") : text(r, "host");
+    System.arraycopy(row, 1, hosted, 2, row.length - 1);
+    return hosted;
   }
 
   /** The record with its key's fingerprint added, as {@code --json} prints it. */
@@ -42,13 +57,22 @@ final class AuditView {
   }
 
   static String table(List<String[]> rows, int skipped, int files, boolean legend) {
+    return table(rows, skipped, files + (files == 1 ? " file" : " files"), false, legend);
+  }
+
+  /**
+   * @param source   where the rows were read: "3 files", "the fleet database"
+   * @param withHost rows made with {@code row(r, true)}
+   */
+  static String table(List<String[]> rows, int skipped, String source, boolean withHost,
+      boolean legend) {
     StringBuilder out = new StringBuilder();
     List<String[]> all = new ArrayList<>();
     if (legend) {
-      all.add(COLUMNS);
+      all.add(withHost ? HOSTED_COLUMNS : COLUMNS);
     }
     all.addAll(rows);
-    int[] width = new int[COLUMNS.length];
+    int[] width = new int[all.isEmpty() ? 0 : all.get(0).length];
     for (String[] r : all) {
       for (int i = 0; i < r.length; i++) {
         width[i] = Math.max(width[i], cell(r[i]).length());
@@ -64,7 +88,7 @@ final class AuditView {
     }
     if (legend) {
       out.append('\n').append(rows.size()).append(rows.size() == 1 ? " record" : " records")
-          .append(" listed from ").append(files).append(files == 1 ? " file" : " files");
+          .append(" listed from ").append(source);
       if (skipped > 0) {
         out.append(", ").append(skipped).append(skipped == 1 ? " line" : " lines")
             .append(" skipped (not loginwarden audit records)");

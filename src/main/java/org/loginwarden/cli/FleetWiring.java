@@ -12,7 +12,9 @@ final class FleetWiring {
 
   private FleetWiring() {}
 
-  static FleetStore store(Config c, String hostId) {
-    return PostgresStateStore.open(c.fleet(), c.lockTimeout(), hostId);
+  /** A hook's store bounds all its database waits together; others bound each one. */
+  static FleetStore store(Config c, String hostId, boolean hook) {
+    return hook ? PostgresStateStore.forLogin(c.fleet(), c.lockTimeout(), hostId)
+        : PostgresStateStore.open(c.fleet(), c.lockTimeout(), hostId);
   }
 }

@@ -314,7 +314,7 @@ final class LoginwardenCommand {
   @Command(name = "audit", mixinStandardHelpOptions = true,
       description = "The audit trail, rotated files included, oldest first: who logged in from "
           + "where with which key, which sessions were ended and why, who was locked and "
-          + "unlocked by whom.")
+          + "unlocked by whom. In fleet mode, every host's, from the database.")
   static final class Audit implements Callable<Integer> {
     @ParentCommand LoginwardenCommand top;
 
@@ -342,11 +342,15 @@ final class LoginwardenCommand {
     @Option(names = "--no-legend", description = "No header and no footer.")
     boolean noLegend;
 
+    @Option(names = "--local", description = "Fleet mode: this host's audit log, not the "
+        + "fleet's trail in the database (for when the database cannot be reached).")
+    boolean local;
+
     @Override
     public Integer call() {
       Main.requireRoot("read the audit log");
       return new AuditRunner(top.wiring(), top.io).run(user, since, until, events, json,
-          noLegend).code;
+          noLegend, local).code;
     }
   }
 

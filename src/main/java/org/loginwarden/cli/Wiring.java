@@ -39,6 +39,7 @@ final class Wiring {
   private final ProcessTable processes = new ProcfsProcessTable(Path.of("/proc"));
   private Config config;
   private String host;
+  private String hostId;
 
   Wiring(Path configPath) {
     this.configPath = configPath;
@@ -87,8 +88,27 @@ final class Wiring {
         delay -> Thread.sleep(delay.toMillis()), clock);
   }
 
+  /** Fleet mode: the shared store for an admin command, each step within db_timeout. */
+  org.loginwarden.store.FleetStore adminFleetStore() throws ConfigException {
+    return fleetStore(config(), false);
+  }
+
+  private org.loginwarden.store.FleetStore fleetStore(Config c, boolean hook)
+      throws ConfigException {
+    return FleetWiring.store(c, hostId(c), hook);
+  }
+
+  /** Fleet mode: this host's id, read once per run. */
+  private String hostId(Config c) throws ConfigException {
+    if (hostId == null) {
+      hostId = c.fleet().resolveHostId(org.loginwarden.config.Fleet.MACHINE_ID, c.onError());
+    }
+    return hostId;
+  }
+
   AuditLog auditLog() throws ConfigException {
-    return new AuditLog(config().auditLog(), host(), clock);
+    Config c = config();
+    return new AuditLog(c.auditLog(), host(), c.fleet() == null ? null : hostId(c), clock);
   }
 
   private Warden warden(boolean writer, SessionEnding ending, boolean hook)
@@ -107,8 +127,7 @@ final class Wiring {
     Terminals terminals = new Terminals();
     // Fleet mode: the shared store decides; this host's file store keeps what only it knows.
     org.loginwarden.store.StateStore decidingStore = c.fleet() == null ? store
-        : FleetWiring.store(c, c.fleet().resolveHostId(org.loginwarden.config.Fleet.MACHINE_ID,
-            c.onError()));
+        : fleetStore(c, hook);
     return new Warden(c, decidingStore, terminator(), UsermodAccountLocker.system(), audit,
         GroupResolver.idCommand(), ending, new ActivityProbe(processes, terminals), terminals,
         clock, c.notifies() ? notifier(c, hook) : null, hook

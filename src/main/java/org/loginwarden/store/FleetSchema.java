@@ -32,7 +32,17 @@ public final class FleetSchema {
           "CREATE INDEX lw_users_locked ON lw_users (name) WHERE locked",
           "CREATE TABLE lw_hosts (host_id text PRIMARY KEY, heartbeat timestamptz NOT NULL)",
           "CREATE TABLE lw_kicks (host_id text NOT NULL, name text NOT NULL,"
-              + " PRIMARY KEY (host_id, name))"));
+              + " PRIMARY KEY (host_id, name))"),
+      List.of(
+          // The fleet's one audit trail: each host's audit lines, unchanged, with what
+          // `audit` filters by beside them. A line is stored once per host, so a line sent
+          // again after an unknown outcome (a lost commit, a crash) is not doubled.
+          "CREATE TABLE lw_audit (id bigserial PRIMARY KEY, time timestamptz NOT NULL,"
+              + " host_id text NOT NULL, name text NOT NULL, event text NOT NULL,"
+              + " line text NOT NULL)",
+          "CREATE UNIQUE INDEX lw_audit_line ON lw_audit (host_id, md5(line))",
+          "CREATE INDEX lw_audit_time ON lw_audit (time)",
+          "CREATE INDEX lw_audit_name ON lw_audit (name, time)"));
 
   /** The version this build writes and reads. */
   public static final int VERSION = STEPS.size();

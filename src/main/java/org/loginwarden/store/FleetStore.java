@@ -1,8 +1,10 @@
 package org.loginwarden.store;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * A store shared by a fleet of hosts: the user states of {@link StateStore}, serialised
@@ -10,7 +12,7 @@ import java.util.Map;
  * it runs on; only that host can see or signal its processes, so a decision that ends a
  * session of another host is carried out by that host, told through this store.
  */
-public interface FleetStore extends StateStore {
+public interface FleetStore extends StateStore, AutoCloseable {
 
   /**
    * The users a host's sweep must look at: those with a session on this host, or a lock.
@@ -43,4 +45,22 @@ public interface FleetStore extends StateStore {
    * anywhere); true when some came. Needs a connection of its own, kept between calls.
    */
   boolean awaitNews(Duration limit) throws StoreException;
+
+  /**
+   * Adds audit lines (JSON objects, as this host's audit file holds them) to the fleet's one
+   * trail. A line this host already added is not added again, so a batch whose outcome is
+   * unknown can be sent again.
+   */
+  void appendAudit(List<String> lines) throws StoreException;
+
+  /**
+   * Reads the fleet's trail, oldest first: lines of {@code user} (null: everyone) timed from
+   * {@code since} (inclusive) to {@code until} (exclusive), each null for no bound.
+   */
+  void readAudit(String user, Instant since, Instant until, Consumer<String> line)
+      throws StoreException;
+
+  /** Lets go of the database. */
+  @Override
+  void close();
 }

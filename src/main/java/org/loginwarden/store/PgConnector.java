@@ -16,7 +16,8 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 /**
- * Opens connections to the fleet database, every wait bounded by {@code db_timeout}, and turns
+ * Opens connections to the fleet database, every wait bounded by {@code db_timeout} (for a
+ * login, all of them together: {@link LoginBudget}), and turns
  * the driver's exceptions into one safe line: the URL's parameters, the password file and the
  * password never reach a message.
  */
@@ -31,9 +32,20 @@ final class PgConnector {
   }
 
   private final Fleet fleet;
+  /** A login's: every wait of it together within db_timeout. Null: each step within it. */
+  private final LoginBudget login;
 
   PgConnector(Fleet fleet) {
+    this(fleet, null);
+  }
+
+  PgConnector(Fleet fleet, LoginBudget login) {
     this.fleet = fleet;
+    this.login = login;
+  }
+
+  LoginBudget login() {
+    return login;
   }
 
   Fleet fleet() {
@@ -55,16 +67,17 @@ final class PgConnector {
       password = DbPassword.read(fleet.dbPasswordFile());
       p.setProperty("password", password);
     }
-    String timeout = Integer.toString(seconds(fleet.dbTimeout()));
+    Duration allowed = login == null ? fleet.dbTimeout() : login.remaining();
+    String timeout = Integer.toString(seconds(allowed));
     p.setProperty("connectTimeout", timeout);
     p.setProperty("socketTimeout", timeout);
-    p.setProperty("loginTimeout", timeout);
+    // The one timeout pgjdbc takes in fractions of a second: connect, TLS and login together.
+    p.setProperty("loginTimeout", Double.toString(Math.max(1, allowed.toMillis()) / 1000.0));
     p.setProperty("ApplicationName", "loginwarden");
     // Sent in the startup packet: no extra round trip. The server stops work the client has
     // stopped waiting for.
     // (At least 1 ms: 0 would mean no timeout.)
-    p.setProperty("options", "-c statement_timeout="
-        + Math.max(1, fleet.dbTimeout().toMillis()));
+    p.setProperty("options", "-c statement_timeout=" + Math.max(1, allowed.toMillis()));
     // Version 10 or later is needed anyway (ON CONFLICT, ...); assuming it lets the driver put
     // its session settings in the startup packet instead of two extra queries.
     p.setProperty("assumeMinServerVersion", "10");
@@ -73,6 +86,9 @@ final class PgConnector {
       Connection c = new org.postgresql.Driver().connect(fleet.dbUrl(), p);
       if (c == null) {
         throw new StoreException("cannot connect to " + safeUrl() + ": not a PostgreSQL URL");
+      }
+      if (login != null) {
+        login.watch(c);
       }
       return c;
     } catch (SQLException e) {
@@ -91,8 +107,10 @@ final class PgConnector {
 
   private StoreException failure(String what, SQLException e, String password) {
     String state = e.getSQLState() == null ? "-----" : e.getSQLState();
-    return new StoreException("cannot " + what + ": " + state + " "
-        + scrub(reason(e), password));
+    // A connection cut by the login's deadline fails as "connection lost": say why instead.
+    String reason = login != null && login.expired() ? "no answer within db_timeout"
+        : scrub(reason(e), password);
+    return new StoreException("cannot " + what + ": " + state + " " + reason);
   }
 
   /** The server's own primary message when there is one, else what the client saw. */

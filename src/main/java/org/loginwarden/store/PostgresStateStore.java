@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.loginwarden.config.Fleet;
 import org.loginwarden.core.Session;
 import org.loginwarden.core.SessionKey;
@@ -34,7 +36,7 @@ import org.postgresql.PGNotification;
  * {@code lock_timeout}. One thread at a time, except that {@link #awaitNews}, which has its own
  * connection, may wait in a thread of its own meanwhile.
  */
-public final class PostgresStateStore implements FleetStore, AutoCloseable {
+public final class PostgresStateStore implements FleetStore {
 
   /** The first key of every user lock: "LW". Users are told apart by {@code hashtext(name)}. */
   static final int USER_LOCK_CLASS = 0x4c57;
@@ -44,6 +46,9 @@ public final class PostgresStateStore implements FleetStore, AutoCloseable {
 
   static final String AGES = "SELECT host_id,"
       + " (extract(epoch FROM now() - heartbeat) * 1000)::bigint FROM lw_hosts";
+
+  /** How long {@code audit} may wait for the fleet's trail: an admin, not a login, waits. */
+  static final Duration AUDIT_READ_LIMIT = Duration.ofSeconds(60);
 
   private final PgConnector db;
   private final Duration lockTimeout;
@@ -58,10 +63,22 @@ public final class PostgresStateStore implements FleetStore, AutoCloseable {
     this.hostId = hostId;
   }
 
-  /** Connects nothing yet: the first call that needs the database does. */
+  /**
+   * Connects nothing yet: the first call that needs the database does. Each step (connect,
+   * each statement) waits at most db_timeout: for watchers and admin commands.
+   */
   public static PostgresStateStore open(Fleet fleet, Duration lockTimeout, String hostId) {
     return new PostgresStateStore(new PgConnector(fleet), lockTimeout,
         Objects.requireNonNull(hostId, "hostId"));
+  }
+
+  /**
+   * A login's store: all its waits for the database together end within db_timeout from now,
+   * plus the time it waits for the user's lock (at most lock_timeout). Used once, then dropped.
+   */
+  public static PostgresStateStore forLogin(Fleet fleet, Duration lockTimeout, String hostId) {
+    return new PostgresStateStore(new PgConnector(fleet, new LoginBudget(fleet.dbTimeout())),
+        lockTimeout, Objects.requireNonNull(hostId, "hostId"));
   }
 
   @Override
@@ -71,76 +88,86 @@ public final class PostgresStateStore implements FleetStore, AutoCloseable {
 
   @Override
   public Transaction begin(String user) throws StoreException {
-    checkName(user);
-    if (open != null) {
-      // The advisory lock is re-entrant per connection: a nested begin would not wait.
-      throw new IllegalStateException("a transaction of " + open.user + " is still open");
-    }
-    Connection c = connection();
-    // At least 1 ms: to PostgreSQL a timeout of 0 means none.
-    long lockMillis = Math.max(1, lockTimeout.toMillis());
-    long dbMillis = Math.max(1, db.fleet().dbTimeout().toMillis());
-    try {
-      c.setAutoCommit(false);
-      try (Statement s = c.createStatement()) {
-        // The lock wait needs a longer statement timeout, and a socket timeout to match.
-        s.execute("SET LOCAL lock_timeout = " + lockMillis
-            + "; SET LOCAL statement_timeout = " + (lockMillis + dbMillis));
+    return timed("lock state of " + user, () -> {
+      checkName(user);
+      if (open != null) {
+        // The advisory lock is re-entrant per connection: a nested begin would not wait.
+        throw new IllegalStateException("a transaction of " + open.user + " is still open");
       }
-      c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE,
-          lockMillis + dbMillis + 1000));
-      try (PreparedStatement lock = c.prepareStatement(
-          "SELECT pg_advisory_xact_lock(?, hashtext(?))")) {
-        // Two users whose names hash alike share a lock: they wait on each other, no worse.
-        lock.setInt(1, USER_LOCK_CLASS);
-        lock.setString(2, user);
-        lock.execute();
-      } catch (SQLException e) {
-        if ("55P03".equals(e.getSQLState())) {
-          throw new StoreException("cannot lock state of " + user + ": 55P03 still held by "
-              + "another process after " + lockMillis + " ms (lock_timeout)");
+      Connection c = connection();
+      // At least 1 ms: to PostgreSQL a timeout of 0 means none.
+      long lockMillis = Math.max(1, lockTimeout.toMillis());
+      long dbMillis = Math.max(1, db.fleet().dbTimeout().toMillis());
+      try {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+          // The lock wait needs a longer statement timeout, and a socket timeout to match.
+          s.execute("SET LOCAL lock_timeout = " + lockMillis
+              + "; SET LOCAL statement_timeout = " + (lockMillis + dbMillis));
         }
+        c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE,
+            lockMillis + dbMillis + 1000));
+        try (PreparedStatement lock = c.prepareStatement(
+            "SELECT pg_advisory_xact_lock(?, hashtext(?))")) {
+          // Two users whose names hash alike share a lock: they wait on each other, no worse.
+          lock.setInt(1, USER_LOCK_CLASS);
+          lock.setString(2, user);
+          if (db.login() == null) {
+            lock.execute();
+          } else {
+            db.login().excluding(lockTimeout, lock::execute);
+          }
+        } catch (SQLException e) {
+          if ("55P03".equals(e.getSQLState())) {
+            throw new StoreException("cannot lock state of " + user + ": 55P03 still held by "
+                + "another process after " + lockMillis + " ms (lock_timeout)");
+          }
+          throw e;
+        }
+        c.setNetworkTimeout(Runnable::run, PgConnector.seconds(db.fleet().dbTimeout()) * 1000);
+        // A statement of its own, after the lock: its snapshot sees the last holder's commit.
+        UserState state = read(c, user);
+        open = new PgTransaction(c, user, state);
+        return open;
+      } catch (SQLException e) {
+        abandon(c);
+        throw db.failure("lock state of " + user, e);
+      } catch (StoreException | RuntimeException e) {
+        abandon(c);
         throw e;
       }
-      c.setNetworkTimeout(Runnable::run, PgConnector.seconds(db.fleet().dbTimeout()) * 1000);
-      // A statement of its own, after the lock: its snapshot then sees the last holder's commit.
-      UserState state = read(c, user);
-      open = new PgTransaction(c, user, state);
-      return open;
-    } catch (SQLException e) {
-      abandon(c);
-      throw db.failure("lock state of " + user, e);
-    } catch (StoreException | RuntimeException e) {
-      abandon(c);
-      throw e;
-    }
+    });
   }
 
   @Override
   public UserState peek(String user) throws StoreException {
-    checkName(user);
-    Connection c = connection();
-    try {
-      return read(c, user);
-    } catch (SQLException e) {
-      throw failed(c, "read state of " + user, e);
-    }
+    return timed("read state of " + user, () -> {
+      checkName(user);
+      Connection c = connection();
+      try {
+        return read(c, user);
+      } catch (SQLException e) {
+        throw failed(c, "read state of " + user, e);
+      }
+    });
   }
 
   @Override
   public List<String> users() throws StoreException {
-    Connection c = connection();
-    List<String> names = new ArrayList<>();
-    try (Statement s = c.createStatement();
-        ResultSet r = s.executeQuery("SELECT name FROM lw_users")) {
-      while (r.next()) {
-        names.add(r.getString(1));
+    return timed("list users", () -> {
+      Connection c = connection();
+      List<String> names = new ArrayList<>();
+      try (Statement s = c.createStatement();
+          ResultSet r = s.executeQuery("SELECT name FROM lw_users")) {
+        while (r.next()) {
+          names.add(r.getString(1));
+        }
+      } catch (SQLException e) {
+        throw failed(c, "list users", e);
       }
-    } catch (SQLException e) {
-      throw failed(c, "list users", e);
-    }
-    // Sorted here, not by the database's collation: the same order as the file store.
-    return List.copyOf(new TreeSet<>(names));
+      // Sorted here, not by the database's collation: the same order as the file store.
+      return List.copyOf(new TreeSet<>(names));
+    });
   }
 
   /**
@@ -149,64 +176,73 @@ public final class PostgresStateStore implements FleetStore, AutoCloseable {
    */
   @Override
   public List<String> sweepable() throws StoreException {
-    Connection c = connection();
-    Set<String> names = new TreeSet<>();
-    try (PreparedStatement s = c.prepareStatement(
-        "SELECT name FROM lw_users WHERE hosts @> ARRAY[?]::text[] OR locked")) {
-      s.setString(1, hostId);
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          names.add(r.getString(1));
+    return timed("list the users of " + hostId, () -> {
+      Connection c = connection();
+      Set<String> names = new TreeSet<>();
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT name FROM lw_users WHERE hosts @> ARRAY[?]::text[] OR locked")) {
+        s.setString(1, hostId);
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            names.add(r.getString(1));
+          }
         }
+      } catch (SQLException e) {
+        throw failed(c, "list the users of " + hostId, e);
       }
-    } catch (SQLException e) {
-      throw failed(c, "list the users of " + hostId, e);
-    }
-    return List.copyOf(names);
+      return List.copyOf(names);
+    });
   }
 
   @Override
   public void heartbeat() throws StoreException {
-    Connection c = connection();
-    try (PreparedStatement s = c.prepareStatement("INSERT INTO lw_hosts (host_id, heartbeat)"
-        + " VALUES (?, now()) ON CONFLICT (host_id) DO UPDATE SET heartbeat = now()")) {
-      s.setString(1, hostId);
-      s.executeUpdate();
-    } catch (SQLException e) {
-      throw failed(c, "record the heartbeat of " + hostId, e);
-    }
+    timed("record the heartbeat of " + hostId, () -> {
+      Connection c = connection();
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO lw_hosts (host_id, heartbeat)"
+          + " VALUES (?, now()) ON CONFLICT (host_id) DO UPDATE SET heartbeat = now()")) {
+        s.setString(1, hostId);
+        s.executeUpdate();
+      } catch (SQLException e) {
+        throw failed(c, "record the heartbeat of " + hostId, e);
+      }
+      return null;
+    });
   }
 
   @Override
   public Map<String, Duration> heartbeatAges() throws StoreException {
-    Connection c = connection();
-    Map<String, Duration> ages = new TreeMap<>();
-    try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(AGES)) {
-      while (r.next()) {
-        ages.put(r.getString(1), Duration.ofMillis(Math.max(0, r.getLong(2))));
+    return timed("read the heartbeats", () -> {
+      Connection c = connection();
+      Map<String, Duration> ages = new TreeMap<>();
+      try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(AGES)) {
+        while (r.next()) {
+          ages.put(r.getString(1), Duration.ofMillis(Math.max(0, r.getLong(2))));
+        }
+      } catch (SQLException e) {
+        throw failed(c, "read the heartbeats", e);
       }
-    } catch (SQLException e) {
-      throw failed(c, "read the heartbeats", e);
-    }
-    return ages;
+      return ages;
+    });
   }
 
   @Override
   public List<String> takeKicks() throws StoreException {
-    Connection c = connection();
-    Set<String> names = new TreeSet<>();
-    try (PreparedStatement s = c.prepareStatement(
-        "DELETE FROM lw_kicks WHERE host_id = ? RETURNING name")) {
-      s.setString(1, hostId);
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          names.add(r.getString(1));
+    return timed("take the kicks of " + hostId, () -> {
+      Connection c = connection();
+      Set<String> names = new TreeSet<>();
+      try (PreparedStatement s = c.prepareStatement(
+          "DELETE FROM lw_kicks WHERE host_id = ? RETURNING name")) {
+        s.setString(1, hostId);
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            names.add(r.getString(1));
+          }
         }
+      } catch (SQLException e) {
+        throw failed(c, "take the kicks of " + hostId, e);
       }
-    } catch (SQLException e) {
-      throw failed(c, "take the kicks of " + hostId, e);
-    }
-    return List.copyOf(names);
+      return List.copyOf(names);
+    });
   }
 
   @Override
@@ -235,6 +271,96 @@ public final class PostgresStateStore implements FleetStore, AutoCloseable {
       closeQuietly(listener);
       listener = null;
       throw db.failure("wait for news", e);
+    }
+  }
+
+  @Override
+  public void appendAudit(List<String> lines) throws StoreException {
+    timed("add to the fleet's audit trail", () -> {
+      if (lines.isEmpty()) {
+        return null;
+      }
+      Connection c = connection();
+      // The server reads time, user and event from each line: the hook parses no JSON.
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO lw_audit"
+          + " (time, host_id, name, event, line)"
+          + " SELECT (j->>'time')::timestamptz, ?, coalesce(j->>'user', '-'),"
+          + " coalesce(j->>'event', '-'), l"
+          + " FROM (SELECT l, l::jsonb AS j FROM unnest(?::text[]) AS l) AS x"
+          + " ON CONFLICT DO NOTHING")) {
+        s.setString(1, hostId);
+        s.setArray(2, c.createArrayOf("text", lines.toArray()));
+        s.executeUpdate();
+      } catch (SQLException e) {
+        throw failed(c, "add " + lines.size() + " line(s) to the fleet's audit trail", e);
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Streams the trail through a cursor, so that a long one is never held in memory. An admin
+   * reading years of it may wait longer than a login would: up to {@link #AUDIT_READ_LIMIT}.
+   */
+  @Override
+  public void readAudit(String user, Instant since, Instant until, Consumer<String> each)
+      throws StoreException {
+    StringBuilder sql = new StringBuilder("SELECT line FROM lw_audit WHERE true");
+    List<Object> params = new ArrayList<>();
+    if (user != null) {
+      sql.append(" AND name = ?");
+      params.add(user);
+    }
+    if (since != null) {
+      sql.append(" AND time >= ?");
+      params.add(java.time.OffsetDateTime.ofInstant(since, java.time.ZoneOffset.UTC));
+    }
+    if (until != null) {
+      sql.append(" AND time < ?");
+      params.add(java.time.OffsetDateTime.ofInstant(until, java.time.ZoneOffset.UTC));
+    }
+    sql.append(" ORDER BY time, id");
+    Connection c = connection();
+    try {
+      c.setAutoCommit(false); // a cursor lives in a transaction
+      try (Statement s = c.createStatement()) {
+        s.execute("SET LOCAL statement_timeout = " + AUDIT_READ_LIMIT.toMillis());
+      }
+      c.setNetworkTimeout(Runnable::run, (int) AUDIT_READ_LIMIT.plusSeconds(1).toMillis());
+      try (PreparedStatement s = c.prepareStatement(sql.toString())) {
+        for (int i = 0; i < params.size(); i++) {
+          s.setObject(i + 1, params.get(i));
+        }
+        s.setFetchSize(1000);
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            each.accept(r.getString(1));
+          }
+        }
+      }
+      c.commit();
+    } catch (SQLException e) {
+      abandon(c);
+      throw failed(c, "read the fleet's audit trail", e);
+    }
+    abandon(c); // nothing left to roll back: back to autocommit and the usual timeouts
+  }
+
+  private interface DbCall<T> {
+    T run() throws StoreException;
+  }
+
+  /** One call to the database: for a login, within what is left of its db_timeout. */
+  private <T> T timed(String what, DbCall<T> call) throws StoreException {
+    LoginBudget budget = db.login();
+    if (budget == null) {
+      return call.run();
+    }
+    budget.enter(what);
+    try {
+      return call.run();
+    } finally {
+      budget.exit();
     }
   }
 
@@ -405,55 +531,58 @@ public final class PostgresStateStore implements FleetStore, AutoCloseable {
      */
     @Override
     public void write(UserState next) throws StoreException {
-      if (done) {
-        throw new IllegalStateException("transaction of " + user + " already written or closed");
-      }
-      done = true;
-      try {
-        // Kicks and NOTIFYs are queued before the row is written: whatever fails after
-        // them rolls them back too, and NOTIFY is delivered only at commit.
-        for (String host : hostsToKick(before, next, hostId)) {
-          try (PreparedStatement s = c.prepareStatement("WITH k AS (INSERT INTO lw_kicks"
-              + " (host_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING)"
-              + " SELECT pg_notify('" + CHANNEL + "', ?)")) {
-            s.setString(1, host);
-            s.setString(2, user);
-            s.setString(3, host);
-            s.execute();
-          }
+      timed("write state of " + user, () -> {
+        if (done) {
+          throw new IllegalStateException("transaction of " + user + " already written or closed");
         }
-        if (!Objects.equals(before.lock(), next.lock())) {
-          try (Statement s = c.createStatement()) {
-            s.execute("SELECT pg_notify('" + CHANNEL + "', '" + EVERY_HOST + "')");
+        done = true;
+        try {
+          // Kicks and NOTIFYs are queued before the row is written: whatever fails after
+          // them rolls them back too, and NOTIFY is delivered only at commit.
+          for (String host : hostsToKick(before, next, hostId)) {
+            try (PreparedStatement s = c.prepareStatement("WITH k AS (INSERT INTO lw_kicks"
+                + " (host_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING)"
+                + " SELECT pg_notify('" + CHANNEL + "', ?)")) {
+              s.setString(1, host);
+              s.setString(2, user);
+              s.setString(3, host);
+              s.execute();
+            }
           }
+          if (!Objects.equals(before.lock(), next.lock())) {
+            try (Statement s = c.createStatement()) {
+              s.execute("SELECT pg_notify('" + CHANNEL + "', '" + EVERY_HOST + "')");
+            }
+          }
+          if (next.isEmpty()) {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM lw_users WHERE name = ?")) {
+              s.setString(1, user);
+              s.executeUpdate();
+            }
+          } else {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO lw_users (name, sessions,"
+                + " persistent, hosts, locked) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE"
+                + " SET sessions = excluded.sessions, persistent = excluded.persistent,"
+                + " hosts = excluded.hosts, locked = excluded.locked, updated = now()")) {
+              s.setString(1, user);
+              s.setString(2, new String(StateCodec.writeSessions(user, next.sessions()),
+                  StandardCharsets.UTF_8));
+              s.setString(3, new String(StateCodec.writePersistent(user, next.violations(),
+                  next.lock(), next.authFailures()), StandardCharsets.UTF_8));
+              s.setArray(4, c.createArrayOf("text", hostsOf(next).toArray()));
+              s.setBoolean(5, next.lock() != null);
+              s.executeUpdate();
+            }
+          }
+          c.commit();
+          open = null;
+          c.setAutoCommit(true);
+        } catch (SQLException e) {
+          abandon(c);
+          throw db.failure("write state of " + user, e);
         }
-        if (next.isEmpty()) {
-          try (PreparedStatement s = c.prepareStatement("DELETE FROM lw_users WHERE name = ?")) {
-            s.setString(1, user);
-            s.executeUpdate();
-          }
-        } else {
-          try (PreparedStatement s = c.prepareStatement("INSERT INTO lw_users (name, sessions,"
-              + " persistent, hosts, locked) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE"
-              + " SET sessions = excluded.sessions, persistent = excluded.persistent,"
-              + " hosts = excluded.hosts, locked = excluded.locked, updated = now()")) {
-            s.setString(1, user);
-            s.setString(2, new String(StateCodec.writeSessions(user, next.sessions()),
-                StandardCharsets.UTF_8));
-            s.setString(3, new String(StateCodec.writePersistent(user, next.violations(),
-                next.lock(), next.authFailures()), StandardCharsets.UTF_8));
-            s.setArray(4, c.createArrayOf("text", hostsOf(next).toArray()));
-            s.setBoolean(5, next.lock() != null);
-            s.executeUpdate();
-          }
-        }
-        c.commit();
-        open = null;
-        c.setAutoCommit(true);
-      } catch (SQLException e) {
-        abandon(c);
-        throw db.failure("write state of " + user, e);
-      }
+        return null;
+      });
     }
 
     @Override

@@ -51,13 +51,32 @@ class FleetSchemaIT {
     String db = pg.createDatabase();
     assertEquals(new FleetSchema.Upgrade(0, FleetSchema.VERSION), FleetSchema.init(fleet(db)));
     String before = schemaDump(db);
-    assertEquals(List.of("lw_hosts", "lw_kicks", "lw_schema", "lw_users"), tables(db));
+    assertEquals(List.of("lw_audit", "lw_hosts", "lw_kicks", "lw_schema", "lw_users"),
+        tables(db));
     assertEquals(new FleetSchema.Upgrade(FleetSchema.VERSION, FleetSchema.VERSION),
         FleetSchema.init(fleet(db)));
     assertEquals(before, schemaDump(db));
     FleetSchema.Status s = FleetSchema.status(fleet(db));
     assertEquals(FleetSchema.VERSION, s.version());
     assertEquals(0, s.users());
+  }
+
+  /** Version 1 (no fleet audit trail) is what the first fleet release created. */
+  @Test
+  void initUpgradesAVersionOneDatabaseKeepingItsRows() throws Exception {
+    String db = pg.createDatabase();
+    FleetSchema.init(fleet(db));
+    pg.admin(db, "DROP TABLE lw_audit");
+    pg.admin(db, "UPDATE lw_schema SET version = 1");
+    pg.admin(db, "INSERT INTO lw_hosts (host_id, heartbeat) VALUES ('host-a', now())");
+    StoreException old = assertThrows(StoreException.class,
+        () -> PostgresStateStore.open(fleet(db), TIMEOUT, "host-a").users());
+    assertTrue(old.getMessage().endsWith(": schema version 1 is older than this loginwarden's "
+        + FleetSchema.VERSION + " (run loginwarden db init)"), old.getMessage());
+    assertEquals(new FleetSchema.Upgrade(1, FleetSchema.VERSION), FleetSchema.init(fleet(db)));
+    assertTrue(tables(db).contains("lw_audit"));
+    assertEquals(java.util.Set.of("host-a"), FleetSchema.status(fleet(db)).heartbeatAges()
+        .keySet(), "rows kept");
   }
 
   @Test

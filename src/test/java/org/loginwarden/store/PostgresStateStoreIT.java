@@ -56,7 +56,7 @@ class PostgresStateStoreIT {
 
   @BeforeEach
   void emptyTables() throws Exception {
-    pg.admin(database, "TRUNCATE lw_users, lw_hosts, lw_kicks");
+    pg.admin(database, "TRUNCATE lw_users, lw_hosts, lw_kicks, lw_audit");
   }
 
   @AfterEach
@@ -405,14 +405,7 @@ class PostgresStateStoreIT {
   void aServerThatStopsAnsweringCostsOneDbTimeout() throws Exception {
     PostgresStateStore a = store("host-stalled");
     a.heartbeat();
-    long backend;
-    try (Connection c = pg.connect(database); Statement s = c.createStatement();
-        ResultSet r = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE application_name"
-            + " = 'loginwarden' AND datname = current_database()")) {
-      assertTrue(r.next(), "the store's backend");
-      backend = r.getLong(1);
-      assertFalse(r.next(), "one backend only");
-    }
+    long backend = newestBackend();
     signal("STOP", backend);
     long ms;
     StoreException e;
@@ -444,6 +437,8 @@ class PostgresStateStoreIT {
     pg.admin(database, "GRANT SELECT ON lw_schema TO lw_least");
     pg.admin(database, "GRANT SELECT, INSERT, UPDATE, DELETE ON lw_users, lw_hosts, lw_kicks"
         + " TO lw_least");
+    pg.admin(database, "GRANT SELECT, INSERT ON lw_audit TO lw_least");
+    pg.admin(database, "GRANT USAGE ON SEQUENCE lw_audit_id_seq TO lw_least");
     java.util.function.Function<String, PostgresStateStore> host = id -> {
       PostgresStateStore s = PostgresStateStore.open(new org.loginwarden.config.Fleet(
           pg.url(database), "lw_least", password, DB_TIMEOUT, id, DB_TIMEOUT),
@@ -466,6 +461,18 @@ class PostgresStateStoreIT {
     assertEquals(List.of("alice"), b.users());
     write(b, UserState.empty("alice"));
     assertTrue(a.peek("alice").isEmpty());
+    a.appendAudit(List.of(auditLine(T, "alice", "lock")));
+    assertEquals(List.of(auditLine(T, "alice", "lock")), readAudit(b, null, null, null));
+    // A host can add to the trail, never rewrite it.
+    try (Connection c = java.sql.DriverManager.getConnection("jdbc:" + pg.url(database)
+        .substring("jdbc:".length()), "lw_least", Files.readString(password).strip());
+        Statement s = c.createStatement()) {
+      for (String rewrite : List.of("DELETE FROM lw_audit", "UPDATE lw_audit SET line = ''")) {
+        java.sql.SQLException denied = assertThrows(java.sql.SQLException.class,
+            () -> s.execute(rewrite));
+        assertEquals("42501", denied.getSQLState(), rewrite);
+      }
+    }
     try (Connection c = pg.connect(database); Statement s = c.createStatement()) {
       s.execute("REVOKE ALL ON lw_users, lw_hosts, lw_kicks, lw_schema FROM lw_least");
     }
@@ -473,6 +480,168 @@ class PostgresStateStoreIT {
         () -> host.apply("host-c").users());
     assertEquals("cannot read the schema version of postgresql://127.0.0.1:" + pg.port() + "/"
         + database + ": 42501 permission denied for table lw_schema", e.getMessage());
+  }
+
+  /** An audit line as AuditLog writes one (the store reads only time, user and event). */
+  private static String auditLine(Instant time, String user, String event) {
+    return "{\"time\":\"" + time + "\",\"host\":\"h\",\"event\":\"" + event
+        + "\",\"user\":\"" + user + "\",\"reason\":\"r\",\"by\":\"loginwarden\"}";
+  }
+
+  private static List<String> readAudit(PostgresStateStore s, String user, Instant since,
+      Instant until) throws StoreException {
+    List<String> lines = new ArrayList<>();
+    s.readAudit(user, since, until, lines::add);
+    return lines;
+  }
+
+  @Test
+  void everyHostsAuditLinesMakeOneTrailInTimeOrderEachLineOnce() throws Exception {
+    PostgresStateStore a = store("host-a");
+    PostgresStateStore b = store("host-b");
+    String aliceOnA = auditLine(T, "alice", "open");
+    String bobOnB = auditLine(T.plusSeconds(1), "bob", "open");
+    String aliceOnB = auditLine(T.plusSeconds(2), "alice", "violation");
+    String aliceClosed = auditLine(T.plusSeconds(3), "alice", "close");
+    b.appendAudit(List.of(bobOnB, aliceOnB));
+    a.appendAudit(List.of(aliceOnA));
+    a.appendAudit(List.of(aliceClosed));
+    // Sent again after an unknown outcome (a lost commit, a crash before the outbox is
+    // cleared): kept once.
+    a.appendAudit(List.of(aliceOnA, aliceClosed));
+    a.appendAudit(List.of());
+    assertEquals(4, rows("lw_audit"));
+    // The same line from another host is another record.
+    b.appendAudit(List.of(aliceOnA));
+    assertEquals(5, rows("lw_audit"));
+
+    assertEquals(List.of(aliceOnA, aliceOnA, bobOnB, aliceOnB, aliceClosed),
+        readAudit(b, null, null, null));
+    assertEquals(List.of(aliceOnA, aliceOnA, aliceOnB, aliceClosed),
+        readAudit(a, "alice", null, null));
+    assertEquals(List.of(bobOnB, aliceOnB), readAudit(a, null, T.plusSeconds(1),
+        T.plusSeconds(3)), "since inclusive, until exclusive");
+    assertEquals(List.of(), readAudit(a, "carol", null, null));
+    assertEquals(List.of("host-a", "host-b", "host-b", "host-b", "host-a"),
+        strings("SELECT host_id FROM lw_audit ORDER BY time, host_id"));
+  }
+
+  @Test
+  void aLongTrailIsStreamedNotLoadedAtOnce() throws Exception {
+    PostgresStateStore a = store("host-a");
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 5000; i++) {
+      lines.add(auditLine(T.plusMillis(i), "u" + (i % 7), "open"));
+    }
+    a.appendAudit(lines);
+    int[] seen = {0};
+    Instant[] last = {Instant.MIN};
+    a.readAudit(null, null, null, l -> {
+      Instant t = Instant.parse(l.substring(9, l.indexOf('"', 9)));
+      assertFalse(t.isBefore(last[0]), "in time order");
+      last[0] = t;
+      seen[0]++;
+    });
+    assertEquals(5000, seen[0]);
+    // The store is usable afterwards: back in autocommit with its usual timeouts.
+    write(a, UserState.empty("alice").withViolations(List.of(T)));
+    assertEquals(List.of(T), store("host-b").peek("alice").violations());
+  }
+
+  /**
+   * A login's store spends at most db_timeout on the database in all: connect and statements
+   * together, however the time is split, not db_timeout per step.
+   */
+  @Test
+  void aLoginSpendsAtMostDbTimeoutOnTheDatabaseInAll() throws Exception {
+    Duration budget = Duration.ofMillis(1500);
+    PostgresStateStore login = PostgresStateStore.forLogin(pg.fleet(database, budget,
+        "host-login"), Duration.ofSeconds(5), "host-login");
+    stores.add(login);
+    long start = System.nanoTime();
+    login.heartbeat(); // connects: a part of the budget
+    long backend = newestBackend();
+    signal("STOP", backend);
+    StoreException e;
+    long stalled;
+    try {
+      long stall = System.nanoTime();
+      e = assertThrows(StoreException.class, () -> login.begin("alice"));
+      stalled = (System.nanoTime() - stall) / 1_000_000;
+    } finally {
+      signal("CONT", backend);
+    }
+    long total = (System.nanoTime() - start) / 1_000_000;
+    System.out.println("PostgresStateStoreIT: a login whose server stopped answering gave up "
+        + "after " + total + " ms in all (" + stalled + " ms stalled) with db_timeout 1.5 s: "
+        + e.getMessage());
+    assertEquals("cannot lock state of alice: 08006 no answer within db_timeout",
+        e.getMessage());
+    // Per step it would have been 2 s (whole seconds) for the stalled statement alone.
+    assertTrue(total >= 1400 && total < 1900, "spent " + total + " ms");
+    long again = System.nanoTime();
+    e = assertThrows(StoreException.class, () -> login.peek("alice"));
+    assertTrue((System.nanoTime() - again) / 1_000_000 < 200, "no time left: fails at once");
+    assertEquals("cannot read state of alice: no answer within db_timeout", e.getMessage());
+  }
+
+  /**
+   * What a login does between its calls (reading /proc, waiting for a session to settle) and
+   * its wait for another login of the same user are not the database's time.
+   */
+  @Test
+  void aLoginsTimeBetweenCallsAndForTheUsersLockIsNotCounted() throws Exception {
+    Duration budget = Duration.ofMillis(1000);
+    PostgresStateStore login = PostgresStateStore.forLogin(pg.fleet(database, budget,
+        "host-login"), Duration.ofSeconds(5), "host-login");
+    stores.add(login);
+    PostgresStateStore holder = store("host-a");
+    assertTrue(login.peek("alice").isEmpty());
+    Thread.sleep(budget.toMillis() + 200); // the hook's own work between two calls
+    assertTrue(login.peek("alice").isEmpty());
+    StateStore.Transaction held = holder.begin("alice");
+    Thread release = new Thread(() -> {
+      try {
+        Thread.sleep(budget.toMillis() + 500);
+        held.write(held.state().withViolations(List.of(T)));
+      } catch (InterruptedException | StoreException ex) {
+        held.close();
+      }
+    });
+    release.start();
+    long start = System.nanoTime();
+    try (StateStore.Transaction tx = login.begin("alice")) {
+      long waited = (System.nanoTime() - start) / 1_000_000;
+      System.out.println("PostgresStateStoreIT: a login waited " + waited + " ms for the user's "
+          + "lock with db_timeout 1 s, and went on");
+      assertTrue(waited >= budget.toMillis(), "waited " + waited + " ms");
+      assertEquals(List.of(T), tx.state().violations());
+      tx.write(tx.state().withViolations(List.of(T, T.plusSeconds(1))));
+    }
+    release.join(10_000);
+    assertEquals(2, holder.peek("alice").violations().size());
+  }
+
+  /** The backend of the store that connected last (those of closed stores may linger). */
+  private static long newestBackend() throws Exception {
+    try (Connection c = pg.connect(database); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT pid FROM pg_stat_activity WHERE application_name"
+            + " = 'loginwarden' AND datname = current_database()"
+            + " ORDER BY backend_start DESC LIMIT 1")) {
+      assertTrue(r.next(), "the store's backend");
+      return r.getLong(1);
+    }
+  }
+
+  private List<String> strings(String sql) throws Exception {
+    List<String> out = new ArrayList<>();
+    try (Connection c = pg.connect(database); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery(sql)) {
+      while (r.next()) {
+        out.add(r.getString(1));
+      }
+    }
+    return out;
   }
 
   private long rows(String table) throws Exception {
