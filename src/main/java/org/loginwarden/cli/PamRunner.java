@@ -90,9 +90,10 @@ final class PamRunner {
       reason = "internal error: " + e;
     }
     String user = env == null ? "-" : env.user();
+    OnError onError = onError();
     err.println("loginwarden: " + reason);
-    report(warden, user, reason);
-    if (onError() == OnError.OPEN || user.equals("root")) {
+    report(warden, user, reason + "; " + answer(onError, user));
+    if (letsIn(onError, user)) {
       return ExitCode.OK;
     }
     // Shown to the client only on the session line (pam_exec's stdout option).
@@ -113,6 +114,20 @@ final class PamRunner {
       warden.giveUpOnDatabase(e);
     }
     return warden;
+  }
+
+  /** Whether loginwarden's own failure lets the login go on: per on_error, and root always. */
+  static boolean letsIn(OnError onError, String user) {
+    return onError == OnError.OPEN || user.equals("root");
+  }
+
+  /** The answer to a failure and its ground, for the audit line that reports the failure. */
+  static String answer(OnError onError, String user) {
+    if (onError == OnError.OPEN) {
+      return "let in (on_error = open)";
+    }
+    return letsIn(onError, user) ? "let in (root, whatever on_error says)"
+        : "refused (on_error = closed)";
   }
 
   /** The admin's choice for failures; from a broken file, the on_error line if readable. */

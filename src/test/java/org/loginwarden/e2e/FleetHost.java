@@ -150,6 +150,22 @@ final class FleetHost implements AutoCloseable {
     return sshd.cli(args);
   }
 
+  /**
+   * Puts {@code globalLines} at the top of this host's config, before any section, and returns
+   * the file as it was, for {@link #restoreConfig}. Each hook reads the file afresh: the next
+   * login sees the change without a restart (a running watcher keeps what it read).
+   */
+  String prependConfig(String... globalLines) throws IOException {
+    String original = Files.readString(config());
+    // Rewritten in place: the file keeps its owner and root-only mode, which loginwarden checks.
+    Files.writeString(config(), String.join("\n", globalLines) + "\n" + original);
+    return original;
+  }
+
+  void restoreConfig(String original) throws IOException {
+    Files.writeString(config(), original);
+  }
+
   int port() {
     return sshd.port;
   }

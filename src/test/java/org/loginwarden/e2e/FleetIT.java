@@ -45,6 +45,13 @@ class FleetIT {
   static final Duration BOUND = Duration.ofSeconds(30);
   static final String HOLD = SshdTestBase.HOLD;
   static final int SPREAD_USERS = 30;
+  /** Every host's db_timeout. */
+  static final Duration DB_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * What a refused login may take beyond db_timeout: ssh, and one hook run (a JVM, about
+   * 0.3 s alone, several times that on two busy cores).
+   */
+  static final Duration USUAL_ALLOWANCE = Duration.ofSeconds(5);
 
   PostgresServer pg;
   String database;
@@ -63,6 +70,8 @@ class FleetIT {
   TestUser stranded;
   TestUser outage;
   TestUser storm;
+  TestUser shut;
+  TestUser exempted;
   final List<TestUser> spread = new ArrayList<>();
   final List<TestUser> everyone = new ArrayList<>();
   final List<Process> logins = Collections.synchronizedList(new ArrayList<>());
@@ -79,6 +88,8 @@ class FleetIT {
     stranded = user();
     outage = user();
     storm = user();
+    shut = user();
+    exempted = user();
     for (int i = 0; i < SPREAD_USERS; i++) {
       spread.add(user());
     }
@@ -89,7 +100,7 @@ class FleetIT {
         "db_password_file = " + pg.passwordFile(),
         // 5 s, not the default 2 s: ten cold JVMs at once on two cores can take more than 2 s
         // to connect (SCRAM's 4,096 rounds in a cold JVM), which would make a storm an outage.
-        "db_timeout = 5s",
+        "db_timeout = " + DB_TIMEOUT.toSeconds() + "s",
         "host_timeout = 5s",
         "sweep_interval = 1s",
         "kill_grace = 2s",
@@ -416,5 +427,66 @@ class FleetIT {
     assertEquals(List.of(), after.sessions(), "zero live sessions");
     System.out.println("fleet storm: 10 logins of one user over 3 hosts, 0 live; lock: "
         + (after.lock() == null ? "none" : after.lock().reason()));
+  }
+
+  @Test
+  @Order(7)
+  void withOnErrorClosedADatabaseOutageRefusesAllButExemptUsers() throws Exception {
+    // The same login with the database up, for comparison; then nothing of it left anywhere,
+    // so that its close hook does not meet the outage.
+    long t0 = System.nanoTime();
+    Exec.Result up = onC.sshKey(shut, "echo in-before");
+    long upMillis = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(0, up.exit(), up.all());
+    awaitNothingLeft(shut);
+
+    String original = c.prependConfig("on_error = closed", "exempt_users = " + exempted.name);
+    pg.stop();
+    try {
+      int errorsBefore = c.sshd.auditEvents("error", shut.name).size();
+      long t1 = System.nanoTime();
+      Exec.Result refused = onC.sshKey(shut, "echo in-during-outage");
+      long refusedMillis = (System.nanoTime() - t1) / 1_000_000;
+      assertNotEquals(0, refused.exit(), "on_error = closed refuses: " + refused.all());
+      assertFalse(refused.out().contains("in-during-outage"), refused.all());
+      System.out.println("fleet: on_error = closed, the database down: a login (ssh echo) "
+          + "refused after " + refusedMillis + " ms (" + upMillis + " ms let in with it up)");
+      assertTrue(refusedMillis < DB_TIMEOUT.plus(USUAL_ALLOWANCE).toMillis(),
+          "refused within db_timeout and a hook's usual time: " + refusedMillis + " ms");
+
+      List<com.fasterxml.jackson.databind.JsonNode> errors =
+          c.sshd.auditEvents("error", shut.name);
+      assertTrue(errors.size() > errorsBefore, "the refusal is audited: " + c.sshd.audit());
+      String why = errors.get(errors.size() - 1).path("reason").asText();
+      assertTrue(why.contains("cannot connect to") && why.contains("on_error = closed"),
+          "the audit line names the database and on_error = closed: " + why);
+      Exec.await(BOUND, "nothing of " + shut.name + " on C",
+          () -> c.processesOf(shut).isEmpty());
+
+      long t2 = System.nanoTime();
+      Exec.Result exempt = onC.sshKey(exempted, "echo exempt-in");
+      long exemptMillis = (System.nanoTime() - t2) / 1_000_000;
+      assertEquals(0, exempt.exit(), "an exempt user gets in: " + exempt.all());
+      assertTrue(exempt.out().contains("exempt-in"), exempt.all());
+      System.out.println("fleet: on_error = closed, the database down: an exempt user's login "
+          + "(ssh echo) let in after " + exemptMillis + " ms");
+      assertTrue(c.sshd.auditEvents("open", exempted.name).stream()
+          .anyMatch(n -> n.path("reason").asText().equals("exempt")), c.sshd.audit());
+    } finally {
+      try {
+        pg.start();
+      } finally {
+        c.restoreConfig(original);
+      }
+    }
+
+    // Back to normal: the same user gets in (the first try may meet a connection the
+    // restart cut, or a server still starting).
+    long back = System.nanoTime();
+    Exec.await(BOUND, shut.name + " to get in on C again",
+        () -> onC.sshKey(shut, "echo in-after").out().contains("in-after"));
+    System.out.println("fleet: the database back, " + shut.name + " in again after "
+        + (System.nanoTime() - back) / 1_000_000 + " ms");
+    awaitNothingLeft(shut);
   }
 }
