@@ -325,18 +325,21 @@ public final class Doctor {
    * hosts are presumed dead (their sessions no longer count).
    */
   List<Check> fleet(Config c) throws IOException {
+    List<Check> out = new ArrayList<>();
+    out.add(pendingAudit(c));
     org.loginwarden.store.FleetSchema.Status status;
     try {
       status = org.loginwarden.store.FleetSchema.status(c.fleet());
     } catch (org.loginwarden.store.StoreException e) {
-      return List.of(fail("fleet-database", e.getMessage(), "check db_url, db_user, "
+      out.add(fail("fleet-database", e.getMessage(), "check db_url, db_user, "
           + "db_password_file and the server; loginwarden db init"));
+      return out;
     }
     if (status.version() != org.loginwarden.store.FleetSchema.VERSION) {
-      return List.of(fail("fleet-database", c.fleet().safeUrl() + " has no loginwarden schema",
+      out.add(fail("fleet-database", c.fleet().safeUrl() + " has no loginwarden schema",
           "loginwarden db init"));
+      return out;
     }
-    List<Check> out = new ArrayList<>();
     out.add(ok("fleet-database", c.fleet().safeUrl() + ": schema " + status.version() + ", "
         + status.users() + " user(s) with state, " + status.kicks() + " kick(s) pending"));
     String self;
@@ -365,6 +368,30 @@ public final class Doctor {
         : warn("fleet-hosts", "presumed dead, their sessions not counted: "
             + String.join(", ", dead), "start their watchers, or retire them"));
     return out;
+  }
+
+  /** Audit lines kept on this host while the database was away, not yet in the fleet's. */
+  Check pendingAudit(Config c) throws IOException {
+    Path dir = under(c.stateDir().toString()).resolve("fleet-audit");
+    long lines = 0;
+    for (String name : List.of("pending.jsonl", "sending.jsonl")) {
+      Path f = dir.resolve(name);
+      if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+        try (java.io.InputStream in = Files.newInputStream(f,
+            LinkOption.NOFOLLOW_LINKS)) {
+          byte[] buf = new byte[8192];
+          for (int n; (n = in.read(buf)) > 0; ) {
+            for (int i = 0; i < n; i++) {
+              lines += buf[i] == '\n' ? 1 : 0;
+            }
+          }
+        }
+      }
+    }
+    return lines == 0 ? ok("fleet-audit", "this host's audit lines are all in the fleet's trail")
+        : warn("fleet-audit", lines + " audit line(s) of this host, kept while the database "
+            + "was away, are not yet in the fleet's trail", "the watcher sends them on its next "
+            + "pass once the database answers: systemctl status loginwarden.service");
   }
 
   // --- locks against /etc/shadow ---

@@ -233,6 +233,38 @@ class FleetIT {
     System.out.println("fleet cross-host kick, B's violation to A's last process gone (ms): "
         + millis + "; median " + sorted.get(1) + ", worst " + sorted.get(2));
     assertTrue(sorted.get(2) <= 2000, "each within 2 s: " + millis);
+
+    // One audit trail: C, where the user never logged in, shows what A and B decided.
+    List<String> fleetWide = auditLines(c, "--user", kicked.name);
+    assertTrue(fleetWide.stream().anyMatch(l -> hostAndEvent(l, "a", "open")), fleetWide
+        .toString());
+    assertTrue(fleetWide.stream().anyMatch(l -> hostAndEvent(l, "b", "violation")),
+        fleetWide.toString());
+    assertEquals(3, fleetWide.stream().filter(l -> hostAndEvent(l, "b", "violation")).count(),
+        "each line once: " + fleetWide);
+    Exec.Result table = c.cli("audit", "--user", kicked.name, "--event", "violation");
+    assertEquals(0, table.exit(), table.all());
+    assertTrue(table.out().startsWith("TIME") && table.out().contains(" HOST ")
+        && table.out().contains("listed from the fleet database"), table.out());
+    // --local: this host's own file, A's decisions only.
+    List<String> onlyA = auditLines(a, "--local", "--user", kicked.name);
+    assertTrue(onlyA.stream().anyMatch(l -> hostAndEvent(l, "a", "open")), onlyA.toString());
+    assertTrue(onlyA.stream().noneMatch(l -> l.contains("\"hostId\":\"b\"")),
+        onlyA.toString());
+  }
+
+  /** {@code audit --json} on a host, one line per record. */
+  static List<String> auditLines(FleetHost on, String... filters) {
+    List<String> args = new ArrayList<>(List.of("audit", "--json"));
+    args.addAll(List.of(filters));
+    Exec.Result r = on.cli(args.toArray(String[]::new));
+    assertEquals(0, r.exit(), r.all());
+    return r.out().lines().filter(l -> !l.isBlank()).toList();
+  }
+
+  static boolean hostAndEvent(String line, String hostId, String event) {
+    return line.contains("\"hostId\":\"" + hostId + "\"")
+        && line.contains("\"event\":\"" + event + "\"");
   }
 
   @Test
@@ -360,6 +392,9 @@ class FleetIT {
       System.out.println("fleet: a login (ssh true) with the database down took " + quickMillis
           + " ms");
       assertTrue(a.sshd.audit().contains("cannot reach the fleet database"), a.sshd.audit());
+      Exec.Result doctor = a.cli("doctor");
+      assertTrue(doctor.out().contains("kept while the database was away, are not yet in the "
+          + "fleet's trail"), doctor.all());
 
       // One login on A and one on B, both during the outage: each host alone let it in.
       Process onAOutage = hold(onA, outage);
@@ -378,6 +413,12 @@ class FleetIT {
     assertTrue(!a.sshd.auditEvents("violation", outage.name).isEmpty()
         || !b.sshd.auditEvents("violation", outage.name).isEmpty(),
         "the second login of the outage is a violation once reconciled");
+    // What A audited while the database was away reaches the fleet's trail once it is back.
+    Exec.await(BOUND, "A's outage audit lines in the fleet's trail", () -> auditLines(c,
+        "--user", outage.name, "--event", "error").stream().anyMatch(l ->
+        hostAndEvent(l, "a", "error") && l.contains("cannot reach the fleet database")));
+    Exec.await(BOUND, "A's doctor to find nothing left to send", () -> a.cli("doctor").out()
+        .contains("this host's audit lines are all in the fleet's trail"));
   }
 
   @Test
