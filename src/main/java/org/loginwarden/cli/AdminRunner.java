@@ -96,10 +96,7 @@ final class AdminRunner {
               log.info("reconciled {} session(s) let in while the fleet database was away",
                   reconciled);
             }
-            int sent = w.sendPendingAudit();
-            if (sent > 0) {
-              log.info("sent {} audit line(s) kept while the fleet database was away", sent);
-            }
+            sendPendingAudit(w, log);
           }
           Warden.SweepResult r = w.sweep();
           if (!forever || r.ended() > 0 || r.failed() > 0) {
@@ -127,6 +124,18 @@ final class AdminRunner {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return ExitCode.OK;
+    }
+  }
+
+  /** Not part of a pass's fate: a kept line that cannot be sent must not stop the sweeps. */
+  private static void sendPendingAudit(Warden w, org.slf4j.Logger log) {
+    try {
+      int sent = w.sendPendingAudit();
+      if (sent > 0) {
+        log.info("sent {} audit line(s) kept while the fleet database was away", sent);
+      }
+    } catch (StoreException e) {
+      log.error("{}", e.getMessage());
     }
   }
 

@@ -51,9 +51,9 @@ class DbCommandIT {
         before.out());
 
     Result first = run("--config", conf, "db", "init");
-    assertEquals(new Result(0, "schema created: version 1\n", ""), first);
+    assertEquals(new Result(0, "schema created: version 2\n", ""), first);
     Result again = run("--config", conf, "db", "init");
-    assertEquals(new Result(0, "schema up to date: version 1\n", ""), again);
+    assertEquals(new Result(0, "schema up to date: version 2\n", ""), again);
 
     try (PostgresStateStore host = PostgresStateStore.open(pg.fleet(db, Duration.ofSeconds(2),
         "web-1"), Duration.ofSeconds(5), "web-1")) {
@@ -61,7 +61,7 @@ class DbCommandIT {
     }
     Result status = run("--config", conf, "db", "status");
     assertEquals(0, status.code(), status.toString());
-    assertTrue(status.out().matches("(?s)schema version: 1\nusers: 0\npending kicks: 0\n"
+    assertTrue(status.out().matches("(?s)schema version: 2\nusers: 0\npending kicks: 0\n"
         + "HOST +LAST HEARTBEAT\nweb-1 +\\d+ s ago\n\n1 host\\(s\\) listed.\n"), status.out());
   }
 
