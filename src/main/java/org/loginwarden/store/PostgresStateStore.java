@@ -141,33 +141,13 @@ public final class PostgresStateStore implements FleetStore {
 
   @Override
   public UserState peek(String user) throws StoreException {
-    return timed("read state of " + user, () -> {
-      checkName(user);
-      Connection c = connection();
-      try {
-        return read(c, user);
-      } catch (SQLException e) {
-        throw failed(c, "read state of " + user, e);
-      }
-    });
+    checkName(user);
+    return call("read state of " + user, c -> read(c, user));
   }
 
   @Override
   public List<String> users() throws StoreException {
-    return timed("list users", () -> {
-      Connection c = connection();
-      List<String> names = new ArrayList<>();
-      try (Statement s = c.createStatement();
-          ResultSet r = s.executeQuery("SELECT name FROM lw_users")) {
-        while (r.next()) {
-          names.add(r.getString(1));
-        }
-      } catch (SQLException e) {
-        throw failed(c, "list users", e);
-      }
-      // Sorted here, not by the database's collation: the same order as the file store.
-      return List.copyOf(new TreeSet<>(names));
-    });
+    return call("list users", c -> names(c, "SELECT name FROM lw_users"));
   }
 
   /**
@@ -176,50 +156,29 @@ public final class PostgresStateStore implements FleetStore {
    */
   @Override
   public List<String> sweepable() throws StoreException {
-    return timed("list the users of " + hostId, () -> {
-      Connection c = connection();
-      Set<String> names = new TreeSet<>();
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT name FROM lw_users WHERE hosts @> ARRAY[?]::text[] OR locked")) {
-        s.setString(1, hostId);
-        try (ResultSet r = s.executeQuery()) {
-          while (r.next()) {
-            names.add(r.getString(1));
-          }
-        }
-      } catch (SQLException e) {
-        throw failed(c, "list the users of " + hostId, e);
-      }
-      return List.copyOf(names);
-    });
+    return call("list the users of " + hostId, c -> names(c,
+        "SELECT name FROM lw_users WHERE hosts @> ARRAY[?]::text[] OR locked", hostId));
   }
 
   @Override
   public void heartbeat() throws StoreException {
-    timed("record the heartbeat of " + hostId, () -> {
-      Connection c = connection();
+    call("record the heartbeat of " + hostId, c -> {
       try (PreparedStatement s = c.prepareStatement("INSERT INTO lw_hosts (host_id, heartbeat)"
           + " VALUES (?, now()) ON CONFLICT (host_id) DO UPDATE SET heartbeat = now()")) {
         s.setString(1, hostId);
-        s.executeUpdate();
-      } catch (SQLException e) {
-        throw failed(c, "record the heartbeat of " + hostId, e);
+        return s.executeUpdate();
       }
-      return null;
     });
   }
 
   @Override
   public Map<String, Duration> heartbeatAges() throws StoreException {
-    return timed("read the heartbeats", () -> {
-      Connection c = connection();
+    return call("read the heartbeats", c -> {
       Map<String, Duration> ages = new TreeMap<>();
       try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(AGES)) {
         while (r.next()) {
           ages.put(r.getString(1), Duration.ofMillis(Math.max(0, r.getLong(2))));
         }
-      } catch (SQLException e) {
-        throw failed(c, "read the heartbeats", e);
       }
       return ages;
     });
@@ -227,22 +186,28 @@ public final class PostgresStateStore implements FleetStore {
 
   @Override
   public List<String> takeKicks() throws StoreException {
-    return timed("take the kicks of " + hostId, () -> {
-      Connection c = connection();
-      Set<String> names = new TreeSet<>();
-      try (PreparedStatement s = c.prepareStatement(
-          "DELETE FROM lw_kicks WHERE host_id = ? RETURNING name")) {
-        s.setString(1, hostId);
-        try (ResultSet r = s.executeQuery()) {
-          while (r.next()) {
-            names.add(r.getString(1));
-          }
-        }
-      } catch (SQLException e) {
-        throw failed(c, "take the kicks of " + hostId, e);
+    return call("take the kicks of " + hostId,
+        c -> names(c, "DELETE FROM lw_kicks WHERE host_id = ? RETURNING name", hostId));
+  }
+
+  /**
+   * The names a query returns, sorted here, not by the database's collation: the same order
+   * as the file store.
+   */
+  private static List<String> names(Connection c, String sql, String... params)
+      throws SQLException {
+    Set<String> names = new TreeSet<>();
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        s.setString(i + 1, params[i]);
       }
-      return List.copyOf(names);
-    });
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          names.add(r.getString(1));
+        }
+      }
+    }
+    return List.copyOf(names);
   }
 
   @Override
@@ -276,12 +241,11 @@ public final class PostgresStateStore implements FleetStore {
 
   @Override
   public void appendAudit(List<String> lines) throws StoreException {
-    timed("add to the fleet's audit trail", () -> {
-      if (lines.isEmpty()) {
-        return null;
-      }
-      Connection c = connection();
-      // The server reads time, user and event from each line: the hook parses no JSON.
+    if (lines.isEmpty()) {
+      return;
+    }
+    // The server reads time, user and event from each line: the hook parses no JSON.
+    call("add " + lines.size() + " line(s) to the fleet's audit trail", c -> {
       try (PreparedStatement s = c.prepareStatement("INSERT INTO lw_audit"
           + " (time, host_id, name, event, line)"
           + " SELECT (j->>'time')::timestamptz, ?, coalesce(j->>'user', '-'),"
@@ -290,11 +254,8 @@ public final class PostgresStateStore implements FleetStore {
           + " ON CONFLICT DO NOTHING")) {
         s.setString(1, hostId);
         s.setArray(2, c.createArrayOf("text", lines.toArray()));
-        s.executeUpdate();
-      } catch (SQLException e) {
-        throw failed(c, "add " + lines.size() + " line(s) to the fleet's audit trail", e);
+        return s.executeUpdate();
       }
-      return null;
     });
   }
 
@@ -348,6 +309,25 @@ public final class PostgresStateStore implements FleetStore {
 
   private interface DbCall<T> {
     T run() throws StoreException;
+  }
+
+  private interface SqlWork<T> {
+    T run(Connection c) throws SQLException, StoreException;
+  }
+
+  /**
+   * One plain statement's worth of work on the store's connection, timed as {@link #timed}
+   * does; an SQL failure is {@code cannot <what>: ...}, and a broken connection is dropped.
+   */
+  private <T> T call(String what, SqlWork<T> work) throws StoreException {
+    return timed(what, () -> {
+      Connection c = connection();
+      try {
+        return work.run(c);
+      } catch (SQLException e) {
+        throw failed(c, what, e);
+      }
+    });
   }
 
   /** One call to the database: for a login, within what is left of its db_timeout. */
