@@ -24,6 +24,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.loginwarden.core.AuditRecord;
 import org.loginwarden.core.Session;
+import org.loginwarden.e2e.Exec.Result;
+import org.loginwarden.e2e.Exec;
 import org.loginwarden.proc.ProcfsProcessTable;
 
 /**
@@ -43,8 +45,6 @@ class AuditCommandIT {
 
   private Path dir;
   private Path config;
-
-  private record Result(int exit, String out, String err) {}
 
   private void append(Path log, String event, String user, Session s, String reason, String by,
       Instant at) throws IOException {
@@ -110,21 +110,8 @@ class AuditCommandIT {
     return run(c);
   }
 
-  private static Result run(List<String> c) throws Exception {
-    Process p = new ProcessBuilder(c).redirectInput(ProcessBuilder.Redirect.from(
-        new java.io.File("/dev/null"))).start();
-    var err = new java.util.concurrent.CompletableFuture<String>();
-    Thread t = new Thread(() -> {
-      try {
-        err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        err.complete("");
-      }
-    });
-    t.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "audit did not finish: " + c);
-    return new Result(p.exitValue(), out, err.get(10, TimeUnit.SECONDS));
+  private static Result run(List<String> c) {
+    return Exec.run(Duration.ofSeconds(60), java.util.Map.of(), c);
   }
 
   @Test

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.loginwarden.core.Session;
 import org.loginwarden.core.SessionKey;
+import org.loginwarden.e2e.Exec;
 import org.loginwarden.store.FileStateStore;
 
 /**
@@ -102,7 +103,7 @@ class CrashHarnessIT {
       assertTrue(kills.get() >= Math.min(target, MIN_KILLS), "only " + kills.get() + " kills");
       checkStore(h, seed);
       // One sweep drops the records of sessions whose [priv] is gone: then they equal the truth.
-      HookHarness.Result sweep = h.run("sweep");
+      Exec.Result sweep = h.run("sweep");
       assertEquals(0, sweep.exit(), sweep.err());
       assertEquals(live.keySet(), recordedKeys(h.store()), "after a sweep (seed " + seed + ")");
       System.out.printf("crash harness: %d kills in %d s (seed %d): %d hook runs, %d hooks "

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.loginwarden.core.SessionKey;
+import org.loginwarden.e2e.Exec;
 import org.loginwarden.store.FileStateStore;
 import org.loginwarden.store.StoreException;
 
@@ -116,28 +117,9 @@ final class HookHarness implements AutoCloseable {
   }
 
   /** Runs a jar command to its end (bounded). */
-  Result run(String... args) throws Exception {
-    Process p = new ProcessBuilder(jar(args))
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-    var err = new java.util.concurrent.CompletableFuture<String>();
-    Thread t = new Thread(() -> {
-      try {
-        err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        err.complete("");
-      }
-    });
-    t.setDaemon(true);
-    t.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("hung: " + String.join(" ", args));
-    }
-    return new Result(p.exitValue(), out, err.get(10, TimeUnit.SECONDS));
+  Exec.Result run(String... args) {
+    return Exec.run(Duration.ofSeconds(60), java.util.Map.of(), jar(args));
   }
-
-  record Result(int exit, String out, String err) {}
 
   FileStateStore store() throws StoreException {
     return FileStateStore.open(stateDir, runDir, Duration.ofSeconds(10), true, Clock.systemUTC(),

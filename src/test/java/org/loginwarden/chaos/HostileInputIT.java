@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.loginwarden.cli.ExitCode;
+import org.loginwarden.e2e.Exec;
 
 /**
  * Hostile input to the real hook and CLI (PamHookIT covers hostile user names one by one):
@@ -127,7 +128,7 @@ class HostileInputIT {
       try (org.loginwarden.store.StateStore.Transaction tx = h.store().begin("types")) {
         tx.write(tx.state().withViolations(List.of(java.time.Instant.now())));
       }
-      HookHarness.Result status = h.run("status");
+      Exec.Result status = h.run("status");
       assertEquals(ExitCode.STATE.code, status.exit(), status.err());
       assertOneCleanLine(status.err().strip());
       assertTrue(status.err().contains("newer loginwarden"), status.err());
@@ -150,7 +151,7 @@ class HostileInputIT {
       try (HookHarness.FakePriv p = h.session("alice")) {
         assertEquals(ExitCode.CONFIG.code, p.run("account", -1));
       }
-      HookHarness.Result status = h.run("status");
+      Exec.Result status = h.run("status");
       assertEquals(ExitCode.CONFIG.code, status.exit());
       assertOneCleanLine(status.err().strip());
       String hookErr = Files.readAllLines(tmp.resolve("hooks.err")).get(0);

@@ -1,8 +1,5 @@
 package org.loginwarden.e2e;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -73,12 +70,7 @@ class FleetBench {
     json.put("hookOpenSession", hookOpen(install, pg, database));
     json.put("concurrent", concurrentDecisions(pg, database, fleet));
 
-    Path out = Path.of("target/bench");
-    Files.createDirectories(out);
-    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-        .writeValue(out.resolve("fleet.json").toFile(), json);
-    Files.writeString(out.resolve("fleet.txt"), table, StandardCharsets.UTF_8);
-    System.out.print(table);
+    LoginLatencyBench.write("fleet", json, table);
   }
 
   private Map<String, Object> hookOpen(ScratchInstall install, PostgresServer pg,

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.loginwarden.config.Fleet;
-import org.loginwarden.core.Session;
 import org.loginwarden.core.UserState;
 import org.loginwarden.pg.PostgresServer;
 import org.loginwarden.store.PostgresStateStore;
@@ -198,6 +196,15 @@ class FleetIT {
     }
     Exec.await(BOUND, "no session of " + u.name + " in the database",
         () -> state(u).sessions().isEmpty());
+  }
+
+  record Login(Exec.Result result, long millis) {}
+
+  /** A key login running {@code command}, and its wall time in ms. */
+  static Login login(Clients on, TestUser u, String command) {
+    long start = System.nanoTime();
+    Exec.Result r = on.sshKey(u, command);
+    return new Login(r, (System.nanoTime() - start) / 1_000_000);
   }
 
   static Instant auditTime(FleetHost h, String event, TestUser u) {
@@ -385,12 +392,11 @@ class FleetIT {
   void loginsDuringADatabaseOutageAreLetInAndReconciledAfter() throws Exception {
     pg.stop();
     try {
-      long t0 = System.nanoTime();
-      Exec.Result quick = onA.sshKey(outage, "echo in-during-outage");
-      long quickMillis = (System.nanoTime() - t0) / 1_000_000;
-      assertEquals(0, quick.exit(), "on_error = open lets the login in: " + quick.all());
-      System.out.println("fleet: a login (ssh true) with the database down took " + quickMillis
-          + " ms");
+      Login quick = login(onA, outage, "echo in-during-outage");
+      assertEquals(0, quick.result().exit(), "on_error = open lets the login in: "
+          + quick.result().all());
+      System.out.println("fleet: a login (ssh echo) with the database down took "
+          + quick.millis() + " ms");
       assertTrue(a.sshd.audit().contains("cannot reach the fleet database"), a.sshd.audit());
       Exec.Result doctor = a.cli("doctor");
       assertTrue(doctor.out().contains("kept while the database was away, are not yet in the "
@@ -475,19 +481,18 @@ class FleetIT {
   void withOnErrorClosedADatabaseOutageRefusesAllButExemptUsers() throws Exception {
     // The same login with the database up, for comparison; then nothing of it left anywhere,
     // so that its close hook does not meet the outage.
-    long t0 = System.nanoTime();
-    Exec.Result up = onC.sshKey(shut, "echo in-before");
-    long upMillis = (System.nanoTime() - t0) / 1_000_000;
-    assertEquals(0, up.exit(), up.all());
+    Login up = login(onC, shut, "echo in-before");
+    long upMillis = up.millis();
+    assertEquals(0, up.result().exit(), up.result().all());
     awaitNothingLeft(shut);
 
     String original = c.prependConfig("on_error = closed", "exempt_users = " + exempted.name);
     pg.stop();
     try {
       int errorsBefore = c.sshd.auditEvents("error", shut.name).size();
-      long t1 = System.nanoTime();
-      Exec.Result refused = onC.sshKey(shut, "echo in-during-outage");
-      long refusedMillis = (System.nanoTime() - t1) / 1_000_000;
+      Login refusal = login(onC, shut, "echo in-during-outage");
+      Exec.Result refused = refusal.result();
+      long refusedMillis = refusal.millis();
       assertNotEquals(0, refused.exit(), "on_error = closed refuses: " + refused.all());
       assertFalse(refused.out().contains("in-during-outage"), refused.all());
       System.out.println("fleet: on_error = closed, the database down: a login (ssh echo) "
@@ -504,9 +509,9 @@ class FleetIT {
       Exec.await(BOUND, "nothing of " + shut.name + " on C",
           () -> c.processesOf(shut).isEmpty());
 
-      long t2 = System.nanoTime();
-      Exec.Result exempt = onC.sshKey(exempted, "echo exempt-in");
-      long exemptMillis = (System.nanoTime() - t2) / 1_000_000;
+      Login exemptLogin = login(onC, exempted, "echo exempt-in");
+      Exec.Result exempt = exemptLogin.result();
+      long exemptMillis = exemptLogin.millis();
       assertEquals(0, exempt.exit(), "an exempt user gets in: " + exempt.all());
       assertTrue(exempt.out().contains("exempt-in"), exempt.all());
       System.out.println("fleet: on_error = closed, the database down: an exempt user's login "

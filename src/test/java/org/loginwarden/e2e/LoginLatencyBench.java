@@ -75,11 +75,16 @@ class LoginLatencyBench {
     json.put("hook", hooks);
     json.put("sshd", throughSshd(jdk17));
 
+    write("login-latency", json, table);
+  }
+
+  /** A benchmark's results: target/bench/NAME.json and NAME.txt, and the table on stdout. */
+  static void write(String name, Object json, CharSequence table) throws IOException {
     Path out = Path.of("target/bench");
     Files.createDirectories(out);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-        .writeValue(out.resolve("login-latency.json").toFile(), json);
-    Files.writeString(out.resolve("login-latency.txt"), table, StandardCharsets.UTF_8);
+        .writeValue(out.resolve(name + ".json").toFile(), json);
+    Files.writeString(out.resolve(name + ".txt"), table, StandardCharsets.UTF_8);
     System.out.print(table);
   }
 

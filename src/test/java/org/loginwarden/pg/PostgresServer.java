@@ -222,6 +222,18 @@ public final class PostgresServer {
     return connect(database, ROLE, password);
   }
 
+  /** The first column of each row {@code sql} returns in {@code database}, as {@link #ROLE}. */
+  public List<String> strings(String database, String sql) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = connect(database); Statement s = c.createStatement();
+        java.sql.ResultSet r = s.executeQuery(sql)) {
+      while (r.next()) {
+        out.add(r.getString(1));
+      }
+    }
+    return out;
+  }
+
   /** Runs SQL as the superuser, in the {@code postgres} database. */
   public void admin(String sql) throws SQLException {
     try (Connection c = connect("postgres", "postgres", superPassword);

@@ -10,9 +10,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -231,30 +228,19 @@ class FleetSchemaIT {
   }
 
   private static List<String> tables(String db) throws Exception {
-    return strings(db, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'lw\\_%' "
+    return pg.strings(db, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'lw\\_%' "
         + "ORDER BY tablename");
   }
 
   private static List<Integer> versions(String db) throws Exception {
-    return strings(db, "SELECT version FROM lw_schema").stream().map(Integer::valueOf).toList();
+    return pg.strings(db, "SELECT version FROM lw_schema").stream().map(Integer::valueOf).toList();
   }
 
   /** Tables, columns, types and defaults, and the data of lw_schema. */
   private static String schemaDump(String db) throws Exception {
-    return strings(db, "SELECT table_name || '.' || column_name || ' ' || data_type || ' '"
+    return pg.strings(db, "SELECT table_name || '.' || column_name || ' ' || data_type || ' '"
         + " || is_nullable || ' ' || coalesce(column_default, '-') FROM"
         + " information_schema.columns WHERE table_name LIKE 'lw\\_%'"
         + " ORDER BY table_name, ordinal_position") + " " + versions(db);
-  }
-
-  private static List<String> strings(String db, String sql) throws Exception {
-    List<String> out = new ArrayList<>();
-    try (Connection c = pg.connect(db); Statement s = c.createStatement();
-        ResultSet r = s.executeQuery(sql)) {
-      while (r.next()) {
-        out.add(r.getString(1));
-      }
-    }
-    return out;
   }
 }

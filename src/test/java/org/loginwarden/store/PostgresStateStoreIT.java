@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -405,17 +404,9 @@ class PostgresStateStoreIT {
   void aServerThatStopsAnsweringCostsOneDbTimeout() throws Exception {
     PostgresStateStore a = store("host-stalled");
     a.heartbeat();
-    long backend = newestBackend();
-    signal("STOP", backend);
-    long ms;
-    StoreException e;
-    try {
-      long start = System.nanoTime();
-      e = assertThrows(StoreException.class, () -> a.begin("alice"));
-      ms = (System.nanoTime() - start) / 1_000_000;
-    } finally {
-      signal("CONT", backend);
-    }
+    Stalled stalled = beginWithItsBackendStopped(a);
+    StoreException e = stalled.error();
+    long ms = stalled.millis();
     System.out.println("PostgresStateStoreIT: a backend that stopped answering: begin failed "
         + "after " + ms + " ms with db_timeout 2 s (" + e.getMessage() + ")");
     assertTrue(ms >= 1900 && ms < 3500, "waited " + ms + " ms");
@@ -523,7 +514,7 @@ class PostgresStateStoreIT {
         T.plusSeconds(3)), "since inclusive, until exclusive");
     assertEquals(List.of(), readAudit(a, "carol", null, null));
     assertEquals(List.of("host-a", "host-b", "host-b", "host-b", "host-a"),
-        strings("SELECT host_id FROM lw_audit ORDER BY time, host_id"));
+        pg.strings(database, "SELECT host_id FROM lw_audit ORDER BY time, host_id"));
   }
 
   @Test
@@ -560,17 +551,9 @@ class PostgresStateStoreIT {
     stores.add(login);
     long start = System.nanoTime();
     login.heartbeat(); // connects: a part of the budget
-    long backend = newestBackend();
-    signal("STOP", backend);
-    StoreException e;
-    long stalled;
-    try {
-      long stall = System.nanoTime();
-      e = assertThrows(StoreException.class, () -> login.begin("alice"));
-      stalled = (System.nanoTime() - stall) / 1_000_000;
-    } finally {
-      signal("CONT", backend);
-    }
+    Stalled stall = beginWithItsBackendStopped(login);
+    StoreException e = stall.error();
+    long stalled = stall.millis();
     long total = (System.nanoTime() - start) / 1_000_000;
     System.out.println("PostgresStateStoreIT: a login whose server stopped answering gave up "
         + "after " + total + " ms in all (" + stalled + " ms stalled) with db_timeout 1.5 s: "
@@ -622,6 +605,24 @@ class PostgresStateStoreIT {
     assertEquals(2, holder.peek("alice").violations().size());
   }
 
+  private record Stalled(StoreException error, long millis) {}
+
+  /**
+   * {@code begin("alice")} on a store connected last, its backend stopped meanwhile (SIGSTOP:
+   * a hung server, a dead network path): what it threw, after how many ms.
+   */
+  private static Stalled beginWithItsBackendStopped(PostgresStateStore s) throws Exception {
+    long backend = newestBackend();
+    signal("STOP", backend);
+    try {
+      long start = System.nanoTime();
+      StoreException e = assertThrows(StoreException.class, () -> s.begin("alice"));
+      return new Stalled(e, (System.nanoTime() - start) / 1_000_000);
+    } finally {
+      signal("CONT", backend);
+    }
+  }
+
   /** The backend of the store that connected last (those of closed stores may linger). */
   private static long newestBackend() throws Exception {
     try (Connection c = pg.connect(database); Statement s = c.createStatement();
@@ -633,16 +634,6 @@ class PostgresStateStoreIT {
     }
   }
 
-  private List<String> strings(String sql) throws Exception {
-    List<String> out = new ArrayList<>();
-    try (Connection c = pg.connect(database); Statement s = c.createStatement();
-        ResultSet r = s.executeQuery(sql)) {
-      while (r.next()) {
-        out.add(r.getString(1));
-      }
-    }
-    return out;
-  }
 
   private long rows(String table) throws Exception {
     try (Connection c = pg.connect(database); Statement s = c.createStatement();
